@@ -1,0 +1,3 @@
+from hipaaops.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""Views that belong to no domain: health, session keep-alive, error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from hipaaops.core.errors import DomainError
+from hipaaops.core.middleware import LAST_ACTIVITY_KEY, idle_timeout_seconds
+
+
+def domain_error_to_form(form: forms.Form, exc: DomainError) -> None:
+    """Show a service's refusal on the form field it names (or on the form as a whole)."""
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def session_status(request: HttpRequest) -> HttpResponse:
+    """Seconds left before automatic logoff. Asking does not count as activity."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"authenticated": False, "seconds_left": 0}, status=401)
+    import time
+
+    last = float(request.session.get(LAST_ACTIVITY_KEY) or time.time())
+    left = max(0, int(idle_timeout_seconds(request) - (time.time() - last)))
+    return JsonResponse({"authenticated": True, "seconds_left": left})
+
+
+@require_POST
+def session_keepalive(request: HttpRequest) -> HttpResponse:
+    """'Stay signed in': a deliberate action by the user, so it counts as activity."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"authenticated": False}, status=401)
+    return JsonResponse({"authenticated": True, "seconds_left": idle_timeout_seconds(request)})
+
+
+def permission_denied(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    message = str(exception) if exception else "You do not have access to this."
+    return render(request, "hipaaops/error.html", {"status": 403, "message": message}, status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    return render(
+        request, "hipaaops/error.html", {"status": 404, "message": "Not found."}, status=404
+    )
+
+
+def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    return render(
+        request, "hipaaops/error.html", {"status": 400, "message": "Bad request."}, status=400
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "hipaaops/error.html",
+        {"status": 500, "message": "Something went wrong on our side; it has been logged."},
+        status=500,
+    )

@@ -1,0 +1,28 @@
+from django.urls import include, path
+
+from hipaaops.api.api import api
+from hipaaops.core import views as core_views
+from hipaaops.organizations import views as org_views
+
+org_patterns = [
+    path("", include("hipaaops.dashboard.urls")),
+    path("", include("hipaaops.organizations.urls")),
+    path("audit/", include("hipaaops.audit.urls")),
+    path("tokens/", include("hipaaops.api.urls")),
+]
+
+urlpatterns = [
+    path("", org_views.home, name="home"),
+    path("switch/", org_views.switch, name="switch_organization"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("session/status", core_views.session_status, name="session_status"),
+    path("session/keepalive", core_views.session_keepalive, name="session_keepalive"),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
+    path("o/<slug:org_slug>/", include(org_patterns)),
+]
+
+handler400 = "hipaaops.core.views.bad_request"
+handler403 = "hipaaops.core.views.permission_denied"
+handler404 = "hipaaops.core.views.page_not_found"
+handler500 = "hipaaops.core.views.server_error"
