@@ -23,7 +23,7 @@ class AuditSearchForm(forms.Form):
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         since, until = data.get("since"), data.get("until")
-        if since and until and until < since:  # type: ignore[operator]
+        if since and until and until < since:
             self.add_error("until", "The end date is before the start date.")
         return data
 

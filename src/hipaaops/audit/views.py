@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -63,7 +64,7 @@ class _Echo:
 
 
 @org_view(Capability.EXPORT)
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: HttpRequest) -> HttpResponseBase:
     access = request.org_access  # type: ignore[attr-defined]
     form = AuditSearchForm(request.GET or None)
     if form.is_bound and not form.is_valid():

@@ -24,7 +24,6 @@ def current() -> ActorContext:
     return _current.get(_SYSTEM)
 
 
-
 @contextmanager
 def acting(context: ActorContext) -> Iterator[ActorContext]:
     token = _current.set(context)

@@ -59,7 +59,7 @@ class EncryptedMixin:
     encrypted = True
 
 
-class EncryptedTextField(EncryptedMixin, models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(EncryptedMixin, models.TextField):
     """Text stored encrypted; reads decrypt, writes encrypt under the newest key."""
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
@@ -77,7 +77,7 @@ class EncryptedTextField(EncryptedMixin, models.TextField):  # type: ignore[type
         return "TextField"
 
 
-class EncryptedJSONField(EncryptedMixin, models.TextField):  # type: ignore[type-arg]
+class EncryptedJSONField(EncryptedMixin, models.TextField):
     """A JSON document stored encrypted as one Fernet token."""
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
@@ -106,12 +106,12 @@ class EncryptedJSONField(EncryptedMixin, models.TextField):  # type: ignore[type
 
 
 def encrypted_fields() -> list[tuple[type[models.Model], list[str]]]:
-    """Every concrete model with encrypted fields, and the column names of those fields."""
+    """Every concrete model with encrypted fields, and the names of those fields."""
     from django.apps import apps
 
     found: list[tuple[type[models.Model], list[str]]] = []
     for model in apps.get_models():
-        names = [f.column for f in model._meta.concrete_fields if getattr(f, "encrypted", False)]
+        names = [f.name for f in model._meta.concrete_fields if getattr(f, "encrypted", False)]
         if names and not model._meta.proxy:
             found.append((model, names))
     return found

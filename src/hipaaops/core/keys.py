@@ -15,8 +15,7 @@ def rotate_all(batch_size: int = 500) -> dict[str, int]:
 
     counts: dict[str, int] = {}
     with transaction.atomic():
-        for model, _columns in encrypted_fields():
-            names = [f.name for f in model._meta.concrete_fields if getattr(f, "encrypted", False)]
+        for model, names in encrypted_fields():
             count = 0
             for obj in model._default_manager.only("pk", *names).iterator(chunk_size=batch_size):
                 # Reading decrypts with any listed key; writing encrypts with the newest.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -103,7 +104,7 @@ class IdleLogoffMiddleware:
 _MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/session/")
 
 
-def user_requires_mfa(user: object) -> bool:
+def user_requires_mfa(user: Any) -> bool:
     from hipaaops.core.roles import mfa_required
     from hipaaops.organizations.models import Membership
 
@@ -113,7 +114,7 @@ def user_requires_mfa(user: object) -> bool:
     return any(mfa_required(role, require_all) for role, require_all in rows)
 
 
-def user_has_mfa(user: object) -> bool:
+def user_has_mfa(user: Any) -> bool:
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

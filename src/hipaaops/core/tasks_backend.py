@@ -42,7 +42,7 @@ class HueyBackend(BaseTaskBackend):
     def get_result(self, result_id: str) -> TaskResult:
         if not result_id:
             raise TaskResultDoesNotExist(result_id)
-        placeholder = Task(func=_result_of_unknown_task, backend=self.alias)
+        placeholder: Task = Task(func=_result_of_unknown_task, backend=self.alias)
         return self._result(placeholder, result_id, [], {})
 
     def _result(
@@ -68,7 +68,7 @@ class HueyBackend(BaseTaskBackend):
                 status = TaskResultStatus.SUCCESSFUL
                 value = stored["return_value"]
         now = timezone.now()
-        result = TaskResult(
+        result: TaskResult = TaskResult(
             task=task,
             id=result_id,
             status=status,

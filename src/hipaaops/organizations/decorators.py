@@ -7,7 +7,8 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from hipaaops.core.middleware import IDLE_TIMEOUT_KEY
 from hipaaops.core.roles import Capability
@@ -15,7 +16,7 @@ from hipaaops.organizations.access import access_organization
 
 ACTIVE_ORG_KEY = "_hipaaops_active_org"
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def org_view(capability: Capability) -> Callable[[View], View]:
@@ -24,7 +25,9 @@ def org_view(capability: Capability) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, org_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(
+            request: HttpRequest, org_slug: str, *args: Any, **kwargs: Any
+        ) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             access = access_organization(request.user, org_slug)

@@ -27,13 +27,15 @@ from hipaaops.organizations.models import EmergencyAccessGrant, Membership
 
 
 def _access(request: HttpRequest) -> OrgAccess:
-    return request.org_access  # type: ignore[attr-defined,no-any-return]
+    return request.org_access  # type: ignore[attr-defined]
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send the user to the organization they used last, or let them pick one."""
-    memberships = list(Membership.objects.filter(user=request.user).select_related("organization"))
+    memberships = list(
+        Membership.objects.filter(user=request.user.pk).select_related("organization")
+    )
     slugs = {m.organization.slug for m in memberships}
     last = request.session.get(ACTIVE_ORG_KEY)
     if last in slugs:
@@ -175,7 +177,7 @@ def emergency(request: HttpRequest) -> HttpResponse:
         "user", "ended_by"
     )
     if not access.can(Capability.MANAGE_MEMBERS):
-        grants = grants.filter(user=request.user)
+        grants = grants.filter(user=access.user)
     return render(
         request,
         "organizations/emergency.html",

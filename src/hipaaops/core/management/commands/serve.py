@@ -41,7 +41,7 @@ class Command(BaseCommand):
             "timeout": 120,
         }
 
-        class App(BaseApplication):  # type: ignore[misc]
+        class App(BaseApplication):
             def load_config(self) -> None:
                 for key, value in config.items():
                     self.cfg.set(key, value)
