@@ -255,6 +255,7 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("HIPAAOPS_TOTP_ISSUER", "hipaaops") or "hipaaops"
 MFA_TOTP_TOLERANCE = 1
 USERSESSIONS_TRACK_ACTIVITY = True
+USERSESSIONS_ADAPTER = "hipaaops.accounts.adapters.UserSessionsAdapter"
 
 # django-axes: lockout after repeated failures; every attempt is recorded.
 AXES_FAILURE_LIMIT = env_int("HIPAAOPS_LOCKOUT_ATTEMPTS", 5, minimum=1)

@@ -6,6 +6,7 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -38,3 +39,20 @@ def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> s
     if request is not None and request.method == "POST":
         return str(request.POST.get("login", "")).strip().lower()
     return ""
+
+
+class UserSessionsAdapter(DefaultUserSessionsAdapter):
+    """A user ending their other sessions is recorded in the audit trail (45 CFR 164.312(b))."""
+
+    def end_sessions(self, sessions: Any) -> None:
+        from hipaaops.audit.models import Action
+        from hipaaops.audit.services import record
+
+        for session in sessions:
+            session.end()
+            record(
+                Action.SESSION_ENDED,
+                actor=session.user,
+                target=session.user,
+                changes={"ip": session.ip, "user_agent": (session.user_agent or "")[:200]},
+            )
