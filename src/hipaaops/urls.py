@@ -17,6 +17,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("session/status", core_views.session_status, name="session_status"),
     path("session/keepalive", core_views.session_keepalive, name="session_keepalive"),
+    path("session/expire", core_views.session_expire, name="session_expire"),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("o/<slug:org_slug>/", include(org_patterns)),

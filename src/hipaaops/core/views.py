@@ -47,6 +47,17 @@ def session_keepalive(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"authenticated": True, "seconds_left": idle_timeout_seconds(request)})
 
 
+@require_POST
+def session_expire(request: HttpRequest) -> HttpResponse:
+    """The page's countdown reached zero: sign out now, recorded as an automatic logoff."""
+    if request.user.is_authenticated:
+        from django.contrib.auth import logout
+
+        request._hipaaops_logout_reason = "idle"  # type: ignore[attr-defined]
+        logout(request)
+    return JsonResponse({"authenticated": False})
+
+
 def permission_denied(request: HttpRequest, exception: Any = None) -> HttpResponse:
     message = str(exception) if exception else "You do not have access to this."
     return render(request, "hipaaops/error.html", {"status": 403, "message": message}, status=403)

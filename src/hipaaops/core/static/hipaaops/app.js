@@ -26,7 +26,10 @@
     var ticker = null;
 
     function signOut() {
-      window.location.assign(body.dataset.logout ? "/accounts/login/?next=" + encodeURIComponent(window.location.pathname) : "/");
+      var login = body.dataset.login + "?next=" + encodeURIComponent(window.location.pathname);
+      fetch(body.dataset.sessionExpire, {
+        method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken(), "X-Hipaaops-Idle-Check": "1" }
+      }).finally(function () { window.location.assign(login); });
     }
     function refreshDeadline(secondsLeft) { deadline = Date.now() + secondsLeft * 1000; }
     function check() {
