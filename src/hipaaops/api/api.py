@@ -1,7 +1,6 @@
 """The REST API at /api/v1/ (django-ninja). One error format:
 ``{"error": {"code", "message", "fields": [{"field", "message"}]}}``."""
 
-
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
