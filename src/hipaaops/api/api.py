@@ -149,6 +149,10 @@ def _org_out(access: OrgAccess) -> dict[str, Any]:
         "require_mfa_for_all": org.require_mfa_for_all,
         "idle_timeout_minutes": org.idle_timeout_minutes,
         "emergency_access_enabled": org.emergency_access_enabled,
+        "is_clearinghouse_in_larger_org": org.is_clearinghouse_in_larger_org,
+        "is_group_health_plan": org.is_group_health_plan,
+        "has_business_associates": org.has_business_associates,
+        "proposed_rule_overlay": org.proposed_rule_overlay,
     }
 
 

@@ -27,6 +27,10 @@ class OrganizationOut(Schema):
     require_mfa_for_all: bool
     idle_timeout_minutes: int | None
     emergency_access_enabled: bool
+    is_clearinghouse_in_larger_org: bool
+    is_group_health_plan: bool
+    has_business_associates: bool
+    proposed_rule_overlay: bool
 
 
 class OrganizationPatch(Schema):
@@ -36,6 +40,10 @@ class OrganizationPatch(Schema):
     require_mfa_for_all: bool | None = None
     idle_timeout_minutes: int | None = Field(default=None, ge=1)
     emergency_access_enabled: bool | None = None
+    is_clearinghouse_in_larger_org: bool | None = None
+    is_group_health_plan: bool | None = None
+    has_business_associates: bool | None = None
+    proposed_rule_overlay: bool | None = None
 
 
 class MeMembership(Schema):

@@ -37,6 +37,27 @@ class OrganizationSettingsForm(forms.Form):
     emergency_access_enabled = forms.BooleanField(
         label="Allow the emergency access procedure", required=False
     )
+    is_clearinghouse_in_larger_org = forms.BooleanField(
+        label="We are a health care clearinghouse that is part of a larger organization",
+        required=False,
+        help_text="Makes 164.308(a)(4)(ii)(A), isolating clearinghouse functions, apply.",
+    )
+    is_group_health_plan = forms.BooleanField(
+        label="We are a group health plan",
+        required=False,
+        help_text="Makes 164.314(b), requirements for group health plans, apply.",
+    )
+    has_business_associates = forms.BooleanField(
+        label="We use business associates (or subcontractors) that handle ePHI",
+        required=False,
+        help_text="Makes the business associate contract requirements of 164.308(b) and "
+        "164.314(a) apply.",
+    )
+    proposed_rule_overlay = forms.BooleanField(
+        label="Show the proposed 2025 Security Rule update as an overlay",
+        required=False,
+        help_text="Not law: shows what would become required and where we fall short.",
+    )
 
     def clean_idle_timeout_minutes(self) -> int | None:
         value: int | None = self.cleaned_data.get("idle_timeout_minutes")

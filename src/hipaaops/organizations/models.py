@@ -36,7 +36,23 @@ class Organization(models.Model):
     # 45 CFR 164.312(a)(2)(iii): may be stricter than the installation's idle timeout.
     idle_timeout_minutes = models.PositiveIntegerField(null=True, blank=True)
     emergency_access_enabled = models.BooleanField(default=True)
+    # The profile that decides which Security Rule provisions apply (the safeguard register).
+    # 45 CFR 164.308(a)(4)(ii)(A): only a clearinghouse that is part of a larger organization.
+    is_clearinghouse_in_larger_org = models.BooleanField(default=False)
+    # 45 CFR 164.314(b): only group health plans.
+    is_group_health_plan = models.BooleanField(default=False)
+    # 45 CFR 164.308(b), 164.314(a): contracts with the business associates the entity uses.
+    has_business_associates = models.BooleanField(default=True)
+    # Show the proposed 2025 Security Rule update (90 FR 898) as an overlay; off by default.
+    proposed_rule_overlay = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+
+    PROFILE_FIELDS = (
+        "entity_type",
+        "is_clearinghouse_in_larger_org",
+        "is_group_health_plan",
+        "has_business_associates",
+    )
 
     class Meta:
         ordering = ["name"]

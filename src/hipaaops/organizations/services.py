@@ -25,6 +25,7 @@ from hipaaops.organizations.models import (
     Membership,
     Organization,
 )
+from hipaaops.organizations.signals import profile_changed
 
 if TYPE_CHECKING:
     from hipaaops.accounts.models import User
@@ -79,6 +80,10 @@ def update_organization(access: OrgAccess, **changes: Any) -> Organization:
         "require_mfa_for_all",
         "idle_timeout_minutes",
         "emergency_access_enabled",
+        "is_clearinghouse_in_larger_org",
+        "is_group_health_plan",
+        "has_business_associates",
+        "proposed_rule_overlay",
     }
     unknown = set(changes) - allowed
     if unknown:
@@ -100,6 +105,10 @@ def update_organization(access: OrgAccess, **changes: Any) -> Organization:
             setattr(org, key, value)
         org.save()
         record_update(org, before, actor=access.user, organization=org)
+        if any(before.get(name) != getattr(org, name) for name in Organization.PROFILE_FIELDS):
+            # Modules whose content depends on the profile (the safeguard register) follow it,
+            # in this transaction.
+            profile_changed.send(sender=Organization, organization=org, actor=access.user)
     return org
 
 
