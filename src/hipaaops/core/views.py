@@ -76,9 +76,7 @@ def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "hipaaops/error.html",
-        {"status": 500, "message": "Something went wrong on our side; it has been logged."},
-        status=500,
-    )
+    # No request context: the failure may be in what the page frame needs (the database).
+    from django.template.loader import render_to_string
+
+    return HttpResponse(render_to_string("hipaaops/error_500.html"), status=500)
