@@ -3,6 +3,7 @@ the same transaction."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -254,7 +255,9 @@ def start_emergency_access(
                 "granted_role": EMERGENCY_ROLE.value,
                 "hours": hours,
                 "expires_at": grant.expires_at,
-                "reason": reason,
+                # The reason may name patients: it is kept encrypted on the grant; the trail
+                # holds its fingerprint, which proves later which text was given.
+                "reason_sha256": hashlib.sha256(reason.encode("utf-8")).hexdigest(),
             },
         )
         transaction.on_commit(lambda: _announce_emergency(grant, reason))
