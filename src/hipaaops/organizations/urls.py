@@ -10,5 +10,6 @@ urlpatterns = [
     path("members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
     path("settings/", views.settings_view, name="settings"),
     path("emergency-access/", views.emergency, name="emergency"),
+    path("emergency-access/<int:grant_id>/", views.emergency_detail, name="emergency_detail"),
     path("emergency-access/<int:grant_id>/end/", views.emergency_end, name="emergency_end"),
 ]

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from hipaaops.audit.services import record_sensitive_read
 from hipaaops.core.errors import DomainError
 from hipaaops.core.middleware import user_has_mfa
 from hipaaops.core.roles import Capability, mfa_required
@@ -189,6 +190,21 @@ def emergency(request: HttpRequest) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+@org_view(Capability.VIEW_ORGANIZATION)
+def emergency_detail(request: HttpRequest, grant_id: int) -> HttpResponse:
+    """One grant with its reason. The reason is sensitive: every read is in the audit trail."""
+    access = _access(request)
+    grant = get_for_organization(
+        EmergencyAccessGrant.objects.select_related("user", "ended_by"),
+        access.organization,
+        pk=grant_id,
+    )
+    if grant.user_id != access.user.pk:
+        access.require(Capability.VIEW_SENSITIVE)
+    record_sensitive_read(grant, actor=access.user, organization=access.organization, what="reason")
+    return render(request, "organizations/emergency_detail.html", {"grant": grant})
 
 
 @org_view(Capability.VIEW_ORGANIZATION)
