@@ -32,9 +32,11 @@ class HueyBackend(BaseTaskBackend):
         self.validate_task(task)
         options: dict[str, Any] = {"priority": task.priority}
         if task.run_after is not None:
-            options["eta"] = task.run_after.astimezone(UTC).replace(tzinfo=None)
-        handle = run_django_task.schedule(
-            args=(task.module_path, list(args), dict(kwargs)), **options
+            # Aware, so Huey converts it to UTC itself (a naive value is read as local time).
+            options["eta"] = task.run_after.astimezone(UTC)
+        # Huey's schedule() insists on an eta or delay; s() takes both as optional.
+        handle = run_django_task.huey.enqueue(
+            run_django_task.s(task.module_path, list(args), dict(kwargs), **options)
         )
         # In immediate mode (tests) Huey has run the job already; the result says how it went.
         return self._result(task, str(handle.id), list(args), dict(kwargs))
