@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-PASSWORD = "correct-horse-battery-staple"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 (a test fixture)
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105
 
 
 @dataclass
@@ -62,11 +62,22 @@ def cast(db: Any) -> Cast:
     dave = user("dave@acme.test", "Dave Auditor")
     erin = user("erin@acme.test", "Erin Workforce")
     mallory = user("mallory@globex.test", "Mallory Outsider")
-    org = create_organization(actor=None, name="Acme Clinic", slug="acme", entity_type="provider", owner=alice)
-    other = create_organization(
-        actor=None, name="Globex Health Plan", slug="globex", entity_type="health_plan", owner=mallory
+    org = create_organization(
+        actor=None, name="Acme Clinic", slug="acme", entity_type="provider", owner=alice
     )
-    for person, role in ((bob, "compliance_officer"), (carol, "contributor"), (dave, "auditor"), (erin, "workforce")):
+    other = create_organization(
+        actor=None,
+        name="Globex Health Plan",
+        slug="globex",
+        entity_type="health_plan",
+        owner=mallory,
+    )
+    for person, role in (
+        (bob, "compliance_officer"),
+        (carol, "contributor"),
+        (dave, "auditor"),
+        (erin, "workforce"),
+    ):
         Membership.objects.create(user=person, organization=org, role=role)
     for person in (alice, bob, mallory):
         TOTP.activate(person, TOTP_SECRET)
@@ -83,3 +94,14 @@ def client_for(db: Any) -> Callable[[Any], Client]:
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """Each test starts with an empty cache: used TOTP codes (replay protection) and rate
+    counters from one test must not leak into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
