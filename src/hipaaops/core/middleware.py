@@ -88,7 +88,7 @@ class IdleLogoffMiddleware:
         message = f"You were signed out after {minutes} minutes without activity."
         if request.path.startswith("/api/") or request.META.get(IDLE_CHECK_HEADER):
             return JsonResponse(
-                {"error": {"code": "session_expired", "message": message}}, status=401
+                {"error": {"code": "session_expired", "message": message, "fields": []}}, status=401
             )
         messages.info(request, message)
         login = reverse("account_login")
@@ -139,7 +139,8 @@ class MFARequiredMiddleware:
             message = "Your role requires two-factor authentication. Set it up to continue."
             if request.path.startswith("/api/"):
                 return JsonResponse(
-                    {"error": {"code": "mfa_required", "message": message}}, status=403
+                    {"error": {"code": "mfa_required", "message": message, "fields": []}},
+                    status=403,
                 )
             messages.warning(request, message)
             return HttpResponseRedirect(reverse("mfa_activate_totp"))
