@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "hipaaops.organizations",
     "hipaaops.api",
     "hipaaops.dashboard",
+    "hipaaops.privacy",
 ]
 
 MIDDLEWARE = [
