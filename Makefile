@@ -16,7 +16,7 @@ PYTHON ?= $(shell \
     $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1 && { echo $$p; exit 0; }; \
   done; \
   root=$$(pyenv root 2>/dev/null || echo $$HOME/.pyenv); \
-  for p in $$(ls -d $$root/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+  for p in $$(ls -d $$root/versions/3.12*/bin/python3 2>/dev/null | sort -rV) $$(ls -d $$root/versions/3.1[3-9]*/bin/python3 2>/dev/null | sort -V); do \
     $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1 && { echo $$p; exit 0; }; \
   done)
 
