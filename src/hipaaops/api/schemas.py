@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -93,6 +94,10 @@ class AuditEntryOut(Schema):
     ip: str
     via: str
     entry_hash: str
+
+    @staticmethod
+    def resolve_actor(obj: dict[str, Any]) -> str:
+        return str(obj["actor_label"])
 
 
 class AuditQuery(Schema):
