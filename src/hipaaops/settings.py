@@ -364,7 +364,8 @@ else:
     }
 
 NINJA_PAGINATION_PER_PAGE = 50
-NINJA_PAGINATION_MAX_PER_PAGE_SIZE = API_PAGE_SIZE_MAX
+# django-ninja reads the cap as NINJA_MAX_PER_PAGE_SIZE (without PAGINATION_).
+NINJA_MAX_PER_PAGE_SIZE = API_PAGE_SIZE_MAX
 
 # axes.W006 warns that lockout by user agent or cookie can be dodged; we lock by account name,
 # which rotating either does not change (45 CFR 164.308(a)(5)(ii)(C)).
