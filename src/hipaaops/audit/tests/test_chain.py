@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.tasks import task
 
 from hipaaops.audit import chain
@@ -19,6 +19,13 @@ from hipaaops.audit.tests.helpers import disable_append_only_triggers, execute, 
 from hipaaops.cli import main as cli_main
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A management command closes every database connection when it ends, which suits a
+    process of its own; inside a test it would cut the test's transaction (PostgreSQL)."""
+    monkeypatch.setattr(connections, "close_all", lambda: None)
 
 
 def rows_in_order() -> list[AuditEntry]:
