@@ -117,17 +117,20 @@ def officer_without_mfa(cast: Any) -> Any:
     return cast
 
 
-@pytest.mark.parametrize(
-    "path", ["/", "/o/acme/", "/o/acme/members/", "/o/acme/audit/", "/o/acme/tokens/"]
-)
+@pytest.mark.parametrize("email", ["alice@acme.test", "bob@acme.test"])
 def test_role_that_requires_mfa_is_sent_to_set_it_up_from_any_page(
-    officer_without_mfa: Any, client: Client, path: str
+    cast: Any, client: Client, email: str
 ) -> None:
-    submit_password(client, "bob@acme.test")
+    Authenticator.objects.filter(user__email=email).delete()
+    submit_password(client, email)
     assert signed_in(client)  # no authenticator, so no code stage
-    response = client.get(path)
-    assert response.status_code == 302
-    assert response["Location"] == reverse("mfa_activate_totp")
+    for path in ("/", "/o/acme/", "/o/acme/members/", "/o/acme/audit/", "/o/acme/tokens/"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"] == reverse("mfa_activate_totp")
+    response = client.get("/api/v1/orgs/acme")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "mfa_required"
 
 
 def test_mfa_set_up_is_reachable_and_lifts_the_block(
