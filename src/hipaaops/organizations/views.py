@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -11,7 +12,6 @@ from django.views.decorators.http import require_POST
 
 from hipaaops.audit.services import record_sensitive_read
 from hipaaops.core.errors import DomainError
-from hipaaops.core.middleware import user_has_mfa
 from hipaaops.core.roles import Capability, mfa_required
 from hipaaops.core.tenancy import get_for_organization
 from hipaaops.core.views import domain_error_to_form
@@ -74,12 +74,19 @@ def members(request: HttpRequest) -> HttpResponse:
                     request, f"{membership.user.email} was added as {membership.role_label}."
                 )
                 return redirect("organizations:members", org_slug=org.slug)
+    memberships = list(Membership.objects.filter(organization=org).select_related("user"))
+    # One query for everyone's MFA state, not one per member.
+    with_mfa = set(
+        Authenticator.objects.filter(
+            user_id__in=[m.user_id for m in memberships], type=Authenticator.Type.TOTP
+        ).values_list("user_id", flat=True)
+    )
     rows = []
-    for membership in Membership.objects.filter(organization=org).select_related("user"):
+    for membership in memberships:
         rows.append(
             {
                 "membership": membership,
-                "has_mfa": user_has_mfa(membership.user),
+                "has_mfa": membership.user_id in with_mfa,
                 "mfa_required": mfa_required(membership.role, org.require_mfa_for_all),
                 "form": ChangeRoleForm(
                     initial={"role": membership.role}, prefix=f"m{membership.pk}"
