@@ -15,10 +15,25 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 EXTRA_VERBS = {"migrate": "Apply database migrations (creates or upgrades the schema)."}
 
 
+def _installed_apps() -> set[str] | None:
+    """The hipaaops apps this installation runs, or None when the settings cannot be read yet
+    (their error is reported when a verb runs)."""
+    try:
+        from django.conf import settings
+
+        return {name.split(".apps.")[0] for name in settings.INSTALLED_APPS}
+    except Exception:
+        return None
+
+
 def _verbs() -> dict[str, str]:
     verbs = dict(EXTRA_VERBS)
+    installed = _installed_apps()
     for path in sorted(PACKAGE_DIR.glob("*/management/commands/*.py")):
         if path.name.startswith("_"):
+            continue
+        # A module on disk but not installed has no commands to run.
+        if installed is not None and f"hipaaops.{path.parents[2].name}" not in installed:
             continue
         summary = ""
         try:
