@@ -58,6 +58,16 @@ def trail(request: HttpRequest) -> HttpResponse:
     )
 
 
+def spreadsheet_safe(value: object) -> object:
+    """A cell a spreadsheet will not run as a formula (CSV injection): text that starts with
+    =, +, -, @, tab or carriage return gets a leading apostrophe."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[attr-defined]
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -85,7 +95,7 @@ def export_csv(request: HttpRequest) -> HttpResponseBase:
     def rows() -> Iterator[str]:
         yield writer.writerow(CSV_COLUMNS)
         for row in qs.values_list(*CSV_COLUMNS).iterator(chunk_size=2000):
-            yield writer.writerow([v.isoformat() if hasattr(v, "isoformat") else v for v in row])
+            yield writer.writerow([spreadsheet_safe(v) for v in row])
 
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

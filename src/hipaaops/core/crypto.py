@@ -7,8 +7,6 @@ encrypts; every listed key decrypts, so keys can be rotated with ``hipaaops keys
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from functools import cache
 from typing import Any
@@ -45,12 +43,6 @@ def decrypt_str(token: str) -> str:
 def rotate_token(token: str) -> str:
     """Re-encrypt one stored token under the newest key."""
     return fernet().rotate(token.encode("ascii")).decode("ascii")
-
-
-def blind_index(value: str) -> str:
-    """A keyed hash for exact-match lookups on an encrypted value, without storing it in clear."""
-    key = hashlib.sha256(("blind-index:" + settings.FIELD_ENCRYPTION_KEYS[-1]).encode()).digest()
-    return hmac.new(key, value.strip().lower().encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 class EncryptedMixin:

@@ -260,11 +260,11 @@ def start_emergency_access(
                 "reason_sha256": hashlib.sha256(reason.encode("utf-8")).hexdigest(),
             },
         )
-        transaction.on_commit(lambda: _announce_emergency(grant, reason))
+        transaction.on_commit(lambda: _announce_emergency(grant))
     return grant
 
 
-def _announce_emergency(grant: EmergencyAccessGrant, reason: str) -> None:
+def _announce_emergency(grant: EmergencyAccessGrant) -> None:
     owners = Membership.objects.filter(
         organization=grant.organization, role=Role.OWNER
     ).select_related("user")
@@ -276,8 +276,9 @@ def _announce_emergency(grant: EmergencyAccessGrant, reason: str) -> None:
         message=(
             f"{grant.user} started emergency access in {grant.organization.name} at "
             f"{grant.started_at:%Y-%m-%d %H:%M} UTC, until {grant.expires_at:%Y-%m-%d %H:%M} UTC.\n\n"
-            f"Reason given: {reason}\n\n"
-            "Review it in hipaaops under Emergency access; an owner can end it at once."
+            "The written reason may name patients, so it is not in this e-mail: read it in "
+            "hipaaops under Emergency access (the read is recorded). An owner can end the "
+            "access at once."
         ),
         from_email=None,
         recipient_list=recipients,

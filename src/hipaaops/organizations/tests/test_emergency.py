@@ -114,6 +114,8 @@ def test_emergency_access_lends_the_officer_role_tells_the_owners_and_is_audited
     assert mail.outbox[0].to == ["alice@acme.test"]
     assert "Emergency access started in Acme Clinic" in mail.outbox[0].subject
     assert "erin@acme.test" in mail.outbox[0].body or "Erin" in mail.outbox[0].body
+    # The reason may name patients: e-mail is no place for it.
+    assert REASON not in mail.outbox[0].body
 
     entry = AuditEntry.objects.get(action=Action.EMERGENCY_ACCESS)
     assert entry.actor == cast.workforce
