@@ -62,7 +62,7 @@ def spreadsheet_safe(value: object) -> object:
     """A cell a spreadsheet will not run as a formula (CSV injection): text that starts with
     =, +, -, @, tab or carriage return gets a leading apostrophe."""
     if hasattr(value, "isoformat"):
-        return value.isoformat()  # type: ignore[attr-defined]
+        return value.isoformat()
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
