@@ -3,7 +3,7 @@ organization from the header, and no Content Security Policy violation on the wa
 
 The server is ``hipaaops migrate``, ``hipaaops demo`` and ``hipaaops serve`` (gunicorn) in a
 subprocess on a free loopback port with its own data folder; the browser is Debian's Chromium
-driven by Playwright (never ``playwright install``). Without /usr/bin/chromium the test is skipped,
+driven by Playwright (no browser download). Without /usr/bin/chromium the test is skipped,
 except under CI, where it fails: CI must never skip it silently.
 
 Set HIPAAOPS_SCREENSHOTS=/some/dir to keep a screenshot of every step.
