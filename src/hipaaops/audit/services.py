@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import decimal
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from hipaaops.audit import chain
 from hipaaops.audit.models import Action, AuditEntry
@@ -26,7 +29,14 @@ MASK = "••••••"
 _CHAIN_LOCK_KEY = 0x68697061  # "hipa"
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _jsonable(value: Any) -> Any:
+    if value.__class__ in _PLAIN:  # the common case, without the isinstance chain
+        return value
+    if value.__class__ is dict:
+        return {str(k): v if v.__class__ in _PLAIN else _jsonable(v) for k, v in value.items()}
     if value is None or isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, datetime | date):
@@ -86,16 +96,49 @@ class PendingEntry:
     changes: Mapping[str, Any] | None = field(default=None)
 
 
-def _lock_chain() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+def _lock_chain(wrapper: BaseDatabaseWrapper, cursor: CursorWrapper) -> None:
+    if wrapper.vendor == "postgresql":
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
     # SQLite: transaction_mode=IMMEDIATE already holds the database's write lock.
 
 
-def _head() -> tuple[int, str]:
-    row = AuditEntry.objects.order_by("-seq").values_list("seq", "entry_hash").first()
-    return row if row else (0, chain.GENESIS_HASH)
+# Every column the chain writes, in the order of the hashed fields, then the two hashes. The
+# append paths write them with one prepared INSERT: the ORM's per-row query building cost more
+# than the hashing and the database together (bench/audit_chain.py).
+_COLUMNS = (*chain.HASHED_FIELDS, "prev_hash", "entry_hash")
+
+
+@dataclass(frozen=True)
+class _Statements:
+    head: str
+    insert: str
+    insert_returning_id: str
+
+
+_statements: dict[str, _Statements] = {}
+
+
+def _sql(wrapper: BaseDatabaseWrapper) -> _Statements:
+    found = _statements.get(wrapper.vendor)
+    if found is None:
+        quote = wrapper.ops.quote_name
+        table = quote(AuditEntry._meta.db_table)
+        columns = ", ".join(quote(name) for name in _COLUMNS)
+        marks = ", ".join(["%s"] * len(_COLUMNS))
+        insert = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+        found = _statements[wrapper.vendor] = _Statements(
+            # ORDER BY seq DESC LIMIT 1 walks the unique index on seq backwards: one step.
+            head=f"SELECT seq, entry_hash FROM {table} ORDER BY seq DESC LIMIT 1",  # noqa: S608
+            insert=insert,
+            insert_returning_id=f"{insert} RETURNING {quote(AuditEntry._meta.pk.attname)}",
+        )
+    return found
+
+
+def _head(cursor: CursorWrapper, statements: _Statements) -> tuple[int, str]:
+    cursor.execute(statements.head)
+    row = cursor.fetchone()
+    return (row[0], row[1]) if row else (0, chain.GENESIS_HASH)
 
 
 def _actor_label(actor: User | None, ctx: context.ActorContext) -> str:
@@ -104,29 +147,35 @@ def _actor_label(actor: User | None, ctx: context.ActorContext) -> str:
     return ctx.via or "system"
 
 
-def _build(pending: PendingEntry, seq: int, prev_hash: str, now: datetime) -> AuditEntry:
+def _values(pending: PendingEntry, seq: int, stored_at: Any) -> list[Any]:
+    """The entry's values in ``chain.HASHED_FIELDS`` order, ``created_at`` as ``stored_at``."""
     ctx = context.current()
-    entry = AuditEntry(
-        seq=seq,
-        created_at=now,
-        organization_id=pending.organization.pk if pending.organization is not None else None,
-        actor_id=pending.actor.pk if pending.actor is not None else None,
-        actor_label=_actor_label(pending.actor, ctx)[:254],
-        action=pending.action,
-        object_type=pending.object_type[:100],
-        object_id=str(pending.object_id)[:64],
-        object_repr=str(pending.object_repr)[:200],
-        changes=chain.canonical_json(_jsonable(pending.changes)) if pending.changes else "",
-        ip=(ctx.ip or "")[:45],
-        user_agent=ctx.user_agent[:300],
-        request_id=ctx.request_id[:64],
-        via=ctx.via[:16],
-        prev_hash=prev_hash,
-    )
-    entry.entry_hash = chain.entry_hash(
-        prev_hash, (getattr(entry, name) for name in chain.HASHED_FIELDS)
-    )
-    return entry
+    return [
+        seq,
+        stored_at,
+        pending.organization.pk if pending.organization is not None else None,
+        pending.actor.pk if pending.actor is not None else None,
+        _actor_label(pending.actor, ctx)[:254],
+        str(pending.action),
+        pending.object_type[:100],
+        str(pending.object_id)[:64],
+        str(pending.object_repr)[:200],
+        chain.canonical_json(_jsonable(pending.changes)) if pending.changes else "",
+        (ctx.ip or "")[:45],
+        ctx.user_agent[:300],
+        ctx.request_id[:64],
+        ctx.via[:16],
+    ]
+
+
+def _chain_row(values: list[Any], prev_hash: str, db_time: Any) -> list[Any]:
+    """Hash ``values`` (created_at in the hashed spelling) after ``prev_hash`` and return the
+    row to insert: the values with created_at as the database takes it, then both hashes."""
+    digest = chain.entry_hash(prev_hash, values)
+    values[1] = db_time
+    values.append(prev_hash)
+    values.append(digest)
+    return values
 
 
 def _target_fields(target: models.Model | None) -> dict[str, str]:
@@ -163,33 +212,53 @@ def record(
     for key, value in _target_fields(target).items():
         if not getattr(pending, key):
             setattr(pending, key, value)
-    with transaction.atomic():
-        _lock_chain()
-        seq, prev = _head()
-        entry = _build(pending, seq + 1, prev, timezone.now())
-        entry.save(force_insert=True)
-    return entry
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    statements = _sql(wrapper)
+    with transaction.atomic(), wrapper.cursor() as cursor:
+        _lock_chain(wrapper, cursor)
+        seq, prev = _head(cursor, statements)
+        now = timezone.now()
+        stamp = chain.format_timestamp(now)
+        row = _chain_row(
+            _values(pending, seq + 1, stamp), prev, wrapper.ops.adapt_datetimefield_value(now)
+        )
+        if wrapper.features.can_return_columns_from_insert:
+            cursor.execute(statements.insert_returning_id, row)
+            pk = cursor.fetchone()[0]
+        else:  # pragma: no cover - SQLite 3.35+ and PostgreSQL both return columns
+            cursor.execute(statements.insert, row)
+            pk = cursor.lastrowid
+    values = dict(zip(_COLUMNS, row, strict=True))
+    values["id"] = pk
+    values["created_at"] = now
+    names = [f.attname for f in AuditEntry._meta.concrete_fields]
+    return AuditEntry.from_db(wrapper.alias, names, [values[name] for name in names])
 
 
 def record_many(pending: Iterable[PendingEntry], *, batch_size: int = 1000) -> int:
     """Append many entries in one transaction (bulk writes and imports). Returns the count."""
     count = 0
-    with transaction.atomic():
-        _lock_chain()
-        seq, prev = _head()
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    statements = _sql(wrapper)
+    with transaction.atomic(), wrapper.cursor() as cursor:
+        _lock_chain(wrapper, cursor)
+        seq, prev = _head(cursor, statements)
         now = timezone.now()
-        batch: list[AuditEntry] = []
+        # One time for the whole call: spelt once for the hash and once for the database.
+        stamp = chain.format_timestamp(now)
+        db_time = wrapper.ops.adapt_datetimefield_value(now)
+        batch: list[list[Any]] = []
         for item in pending:
             seq += 1
-            entry = _build(item, seq, prev, now)
-            prev = entry.entry_hash
-            batch.append(entry)
+            row = _chain_row(_values(item, seq, stamp), prev, db_time)
+            prev = row[-1]
+            batch.append(row)
             if len(batch) >= batch_size:
-                AuditEntry.objects.bulk_create(batch)
+                cursor.executemany(statements.insert, batch)
                 count += len(batch)
                 batch = []
         if batch:
-            AuditEntry.objects.bulk_create(batch)
+            cursor.executemany(statements.insert, batch)
             count += len(batch)
     return count
 
@@ -245,13 +314,58 @@ def record_sensitive_read(
     )
 
 
-def verify(*, using: str = "default", chunk_size: int = 20_000) -> chain.VerifyResult:
+def _sqlite_timestamp(wrapper: BaseDatabaseWrapper) -> Callable[[str], str | datetime | None]:
+    """Turn created_at as SQLite holds it into what the ORM would hand ``chain.entry_hash``.
+
+    Django writes ``str()`` of the UTC time: ``2026-01-02 03:04:05.000006``, or without the
+    fraction when it is zero. That text is respelt as the hashed ``2026-01-02T03:04:05.000006Z``
+    without making a datetime: parsing and formatting each row cost more than hashing it. Any
+    other text goes through the backend's own converters, as the ORM would read it. The respelt
+    text equals the hashed spelling only when it is Django's spelling of that very time, so the
+    shortcut can never let through a row the ORM's reading would fail.
+    """
+    convert = wrapper.ops.convert_datetimefield_value  # type: ignore[attr-defined]
+
+    def timestamp_text(text: str) -> str | datetime | None:
+        size = len(text)
+        if size == 26 and text[10] == " " and text[19] == ".":
+            return text.replace(" ", "T") + "Z"
+        if size == 19 and text[10] == " ":
+            return text.replace(" ", "T") + ".000000Z"
+        return convert(parse_datetime(text), None, wrapper)
+
+    return timestamp_text
+
+
+def _sqlite_rows(wrapper: BaseDatabaseWrapper, chunk_size: int) -> Iterator[tuple[Any, ...]]:
+    """Rows for ``chain.verify_rows`` straight from the cursor, created_at as stored text.
+
+    CAST keeps the driver's datetime converter off the column; rows arrive ``chunk_size`` at
+    a time, so memory stays flat however long the chain is.
+    """
+    quote = wrapper.ops.quote_name
+    columns = ", ".join(
+        "CAST(created_at AS TEXT)" if name == "created_at" else quote(name) for name in _COLUMNS
+    )
+    table = quote(AuditEntry._meta.db_table)
+    with wrapper.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {table} ORDER BY seq")  # noqa: S608
+        while rows := cursor.fetchmany(chunk_size):
+            yield from rows
+
+
+def verify(*, using: str = "default", chunk_size: int = 2_000) -> chain.VerifyResult:
     """Walk the whole chain in sequence order, in constant memory."""
-    columns = [*chain.HASHED_FIELDS, "prev_hash", "entry_hash"]
+    wrapper = connections[using]
+    if wrapper.vendor == "sqlite":
+        return chain.verify_rows(
+            _sqlite_rows(wrapper, chunk_size), timestamp_text=_sqlite_timestamp(wrapper)
+        )
+    # PostgreSQL: the ORM's iterator reads through a server-side cursor, created_at as datetimes.
     rows = (
         AuditEntry.objects.using(using)
         .order_by("seq")
-        .values_list(*columns)
+        .values_list(*_COLUMNS)
         .iterator(chunk_size=chunk_size)
     )
     return chain.verify_rows(rows)
