@@ -4,6 +4,7 @@ transaction, so the change and its entry commit together or not at all (45 CFR 1
 from __future__ import annotations
 
 import decimal
+import functools
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -135,6 +136,12 @@ def _sql(wrapper: BaseDatabaseWrapper) -> _Statements:
     return found
 
 
+@functools.cache
+def _field_names() -> tuple[str, ...]:
+    """AuditEntry's columns in the order its constructor takes them (Model.from_db)."""
+    return tuple(f.attname for f in AuditEntry._meta.concrete_fields)
+
+
 def _head(cursor: CursorWrapper, statements: _Statements) -> tuple[int, str]:
     cursor.execute(statements.head)
     row = cursor.fetchone()
@@ -231,7 +238,7 @@ def record(
     values = dict(zip(_COLUMNS, row, strict=True))
     values["id"] = pk
     values["created_at"] = now
-    names = [f.attname for f in AuditEntry._meta.concrete_fields]
+    names = _field_names()
     return AuditEntry.from_db(wrapper.alias, names, [values[name] for name in names])
 
 
