@@ -38,6 +38,8 @@ def _jsonable(value: Any) -> Any:
         return value
     if value.__class__ is dict:
         return {str(k): v if v.__class__ in _PLAIN else _jsonable(v) for k, v in value.items()}
+    if value.__class__ is list:
+        return [v if v.__class__ in _PLAIN else _jsonable(v) for v in value]
     if value is None or isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, datetime | date):
