@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import decimal
 import functools
+import itertools
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -357,10 +358,15 @@ def _sqlite_rows(wrapper: BaseDatabaseWrapper, chunk_size: int) -> Iterator[tupl
         "CAST(created_at AS TEXT)" if name == "created_at" else quote(name) for name in _COLUMNS
     )
     table = quote(AuditEntry._meta.db_table)
-    with wrapper.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM {table} ORDER BY seq")  # noqa: S608
-        while rows := cursor.fetchmany(chunk_size):
-            yield from rows
+
+    def chunks() -> Iterator[list[tuple[Any, ...]]]:
+        with wrapper.cursor() as cursor:
+            cursor.execute(f"SELECT {columns} FROM {table} ORDER BY seq")  # noqa: S608
+            while rows := cursor.fetchmany(chunk_size):
+                yield rows
+
+    # chain.from_iterable hands the rows on without a Python frame per row.
+    return itertools.chain.from_iterable(chunks())
 
 
 def verify(*, using: str = "default", chunk_size: int = 2_000) -> chain.VerifyResult:
