@@ -73,7 +73,7 @@ openapi: $(VENV)/.installed
 	HIPAAOPS_ENV=test $(BIN)/hipaaops openapi --output openapi.json
 
 bench: $(VENV)/.installed-dev
-	HIPAAOPS_ENV=development $(BIN)/python bench/audit_chain.py
+	HIPAAOPS_ENV=development $(BIN)/python bench/audit_chain.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

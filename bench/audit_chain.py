@@ -65,8 +65,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="also trace Python allocations during the memory runs (about six times slower)",
     )
-    # Internal: verify an existing data folder in this fresh process and report its memory.
-    parser.add_argument("--memory-probe", metavar="DATA_DIR", help=argparse.SUPPRESS)
+    # Internal: verify an existing data folder in this (fresh) process; report time and memory.
+    parser.add_argument("--fresh-verify", metavar="DATA_DIR", help=argparse.SUPPRESS)
     parser.add_argument(
         "--keep", action="store_true", help="keep the temporary data folder and print its path"
     )
@@ -127,7 +127,7 @@ def _reset_peak_rss() -> bool:
     return True
 
 
-def _memory_probe(data_dir: Path, trace: bool) -> dict[str, Any]:
+def _fresh_verify(data_dir: Path, trace: bool) -> dict[str, Any]:
     """Verify the chain in ``data_dir`` in this (fresh) process; report time and memory.
 
     A fresh process, because the one that built the chain holds freed memory that a verify
@@ -143,19 +143,21 @@ def _memory_probe(data_dir: Path, trace: bool) -> dict[str, Any]:
     gc.collect()
     rss_before = _status_kib("VmRSS")
     reset = _reset_peak_rss()
-    if trace:
-        tracemalloc.start()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = verify()
-    seconds = time.perf_counter() - started
-    peak = tracemalloc.get_traced_memory()[1] if trace else None
-    if trace:
-        tracemalloc.stop()
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     high = _status_kib("VmHWM") if reset else None
+    peak = None
+    if trace:  # a second run: tracing slows the first one's clock down several times
+        tracemalloc.start()
+        verify()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
     return {
         "ok": result.ok,
         "checked": result.checked,
         "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu, 3),
         "rss_before_bytes": None if rss_before is None else rss_before * 1024,
         # Growth of the peak resident set over its level before the verify.
         "rss_growth_bytes": (
@@ -165,13 +167,13 @@ def _memory_probe(data_dir: Path, trace: bool) -> dict[str, Any]:
     }
 
 
-def _memory_of_verify(data_dir: Path, trace: bool) -> dict[str, Any]:
-    command = [sys.executable, str(Path(__file__).resolve()), "--memory-probe", str(data_dir)]
+def _verify_in_fresh_process(data_dir: Path, trace: bool) -> dict[str, Any]:
+    command = [sys.executable, str(Path(__file__).resolve()), "--fresh-verify", str(data_dir)]
     if trace:
         command.append("--tracemalloc")
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise SystemExit(f"the memory probe failed:\n{done.stderr}")
+        raise SystemExit(f"the fresh-process verify failed:\n{done.stderr}")
     report: dict[str, Any] = json.loads(done.stdout)
     return report
 
@@ -221,21 +223,32 @@ def _target(i: int) -> dict[str, str]:
     }
 
 
-def _append_single(cast: Cast, count: int) -> None:
-    """One record() call, in its own request context, per entry: the path every service takes."""
+def _append_single(cast: Cast, count: int) -> Timed:
+    """One record() call, in its own request context, per entry: the path every service takes.
+
+    The contexts (a request id each) are made before the clock starts: making them is the
+    request middleware's work, not the audit trail's.
+    """
     from hipaaops.audit.models import Action
     from hipaaops.audit.services import record
     from hipaaops.core.context import acting
 
-    for i in range(count):
-        with acting(_request()):
-            record(
-                Action.UPDATE,
-                actor=cast.actor,
-                organization=cast.organization,
-                changes=_changes(i),
-                **_target(i),
-            )
+    requests = [_request() for _ in range(count)]
+    changes = [_changes(i) for i in range(count)]
+    targets = [_target(i) for i in range(count)]
+
+    def append() -> None:
+        for i in range(count):
+            with acting(requests[i]):
+                record(
+                    Action.UPDATE,
+                    actor=cast.actor,
+                    organization=cast.organization,
+                    changes=changes[i],
+                    **targets[i],
+                )
+
+    return _timed(append)[1]
 
 
 def _pending(cast: Cast, count: int, start: int = 0) -> Iterator[Any]:
@@ -482,7 +495,7 @@ def run(args: argparse.Namespace, data_dir: Path, progress: Callable[[str], None
     # 1. Append, one record() call per entry, then record_many in batches of 1,000.
     progress(f"appending {args.entries:,} entries, one record() call each")
     _append_single(cast, min(200, args.entries))  # warm-up: imports, statement caches
-    _, single = _timed(lambda: _append_single(cast, args.entries))
+    single = _append_single(cast, args.entries)
     progress(f"appending {args.entries:,} entries through record_many, 1,000 per call")
     _, bulk = _timed(lambda: _append_bulk(cast, args.entries, 1_000))
     fig["append_single"] = {
@@ -507,7 +520,9 @@ def run(args: argparse.Namespace, data_dir: Path, progress: Callable[[str], None
         "executemany_per_second": round(peer_bulk),
     }
 
-    # 2. Verify a small chain and the full one: the time here, the memory in a fresh process.
+    # 2. Verify a small chain and the full one, here and in a fresh process. The fresh one is
+    # what `hipaaops audit verify` does, and the one the target is judged on: this process has
+    # just written the whole chain, and its heap and caches show it. Memory is measured there.
     sizes = sorted({min(SMALL_CHAIN, args.chain_size), args.chain_size})
     built = Timed(0.0, 0.0)
     verified: dict[int, dict[str, Any]] = {}
@@ -519,16 +534,16 @@ def run(args: argparse.Namespace, data_dir: Path, progress: Callable[[str], None
         result, timing = _timed(services.verify)
         if not result.ok or result.checked != size:
             raise SystemExit(f"the chain did not verify: {result}")
-        progress(f"verifying {size:,} entries again in a fresh process, measuring memory")
-        memory = _memory_of_verify(data_dir, args.tracemalloc)
+        progress(f"verifying {size:,} entries in a fresh process, measuring memory")
+        memory = _verify_in_fresh_process(data_dir, args.tracemalloc)
         if not memory["ok"] or memory["checked"] != size:
-            raise SystemExit(f"the chain did not verify in the memory probe: {memory}")
+            raise SystemExit(f"the chain did not verify in the fresh process: {memory}")
         verified[size] = {
             "seconds": round(timing.wall, 3),
             "cpu_seconds": round(timing.cpu, 3),
             "per_second": round(size / timing.wall),
             "head": f"{result.head_seq}:{result.head_hash}",
-            "memory_probe": memory,
+            "fresh_process": memory,
         }
     full = max(verified)
     fig["verify"] = {str(k): v for k, v in verified.items()}
@@ -571,32 +586,54 @@ def run(args: argparse.Namespace, data_dir: Path, progress: Callable[[str], None
             None,
         )
     )
-    hash_seconds_full = full / (rate.entries / rate.seconds)
+
+    def sha_alone(size: int) -> str:
+        return f"SHA-256 alone {size / (rate.entries / rate.seconds):.2f} s"
+
     for size in sorted(verified)[:-1]:
+        probe = verified[size]["fresh_process"]
         report.rows.append(
             Row(
                 f"verify {size:,} entries",
-                f"{verified[size]['seconds']:.2f} s, {verified[size]['cpu_seconds']:.2f} s CPU",
-                f"SHA-256 alone {size / (rate.entries / rate.seconds):.2f} s",
+                f"{probe['seconds']:.2f} s fresh, {verified[size]['seconds']:.2f} s in-process",
+                sha_alone(size),
                 "-",
                 None,
             )
         )
     v = verified[full]
+    probe = v["fresh_process"]
+    # The target is for 1,000,000 entries; shorter chains (--chain-size) get it pro rata, down
+    # to SMALL_CHAIN, below which start-up costs dominate and no target is set.
+    target_seconds = VERIFY_TARGET_SECONDS * full / VERIFY_TARGET_SIZE
+    if full == VERIFY_TARGET_SIZE:
+        target = f"< {VERIFY_TARGET_SECONDS:g} s"
+    elif full >= SMALL_CHAIN:
+        target = f"< {target_seconds:.3g} s (pro rata)"
+    else:
+        target = "-"
     report.rows.append(
         Row(
-            f"verify {full:,} entries",
+            f"verify {full:,} entries, fresh process",
+            f"{probe['seconds']:.2f} s, {probe['cpu_seconds']:.2f} s CPU "
+            f"({_fmt_rate(full / probe['seconds'])})",
+            sha_alone(full),
+            target,
+            None if target == "-" else probe["seconds"] < target_seconds,
+        )
+    )
+    report.rows.append(
+        Row(
+            f"verify {full:,} entries, in-process",
             f"{v['seconds']:.2f} s, {v['cpu_seconds']:.2f} s CPU ({_fmt_rate(v['per_second'])})",
-            f"SHA-256 alone {hash_seconds_full:.2f} s",
-            f"< {VERIFY_TARGET_SECONDS:g} s for {VERIFY_TARGET_SIZE:,}"
-            if full == VERIFY_TARGET_SIZE
-            else f"< {VERIFY_TARGET_SECONDS * full / VERIFY_TARGET_SIZE:g} s (scaled)",
-            v["seconds"] < VERIFY_TARGET_SECONDS * full / VERIFY_TARGET_SIZE,
+            sha_alone(full),
+            "-",
+            None,
         )
     )
     if len(verified) > 1:
         small = min(verified)
-        before, after = verified[small]["memory_probe"], verified[full]["memory_probe"]
+        before, after = verified[small]["fresh_process"], verified[full]["fresh_process"]
         for key, label in (
             ("rss_growth_bytes", "verify memory, peak RSS growth"),
             ("tracemalloc_peak_bytes", "verify memory, Python peak"),
@@ -627,8 +664,8 @@ def run(args: argparse.Namespace, data_dir: Path, progress: Callable[[str], None
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
-    if args.memory_probe:
-        print(json.dumps(_memory_probe(Path(args.memory_probe), args.tracemalloc)))
+    if args.fresh_verify:
+        print(json.dumps(_fresh_verify(Path(args.fresh_verify), args.tracemalloc)))
         return 0
     data_dir = Path(tempfile.mkdtemp(prefix="hipaaops-bench-"))
 
