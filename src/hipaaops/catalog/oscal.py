@@ -84,8 +84,13 @@ def security_catalog() -> dict[str, Any]:
                 "US government work; summaries are hipaaops's plain-language notes.",
             },
             "groups": [
-                {"id": f"family-{_slug(name)}", "class": "family", "title": name, "controls": cs}
-                for name, cs in groups.items()
+                {
+                    "id": f"family-{_slug(code)}",
+                    "class": "family",
+                    "title": regulation.FAMILY_LABELS.get(code, code),
+                    "controls": cs,
+                }
+                for code, cs in groups.items()
             ],
         }
     }

@@ -17,7 +17,7 @@ from hipaaops.api.schemas import ErrorOut
 from hipaaops.core.roles import Capability
 from hipaaops.core.tenancy import get_for_organization
 from hipaaops.organizations.access import OrgAccess
-from hipaaops.safeguards import exports, rules, selectors, services
+from hipaaops.safeguards import exports, reference, rules, selectors, services
 from hipaaops.safeguards.models import (
     AddressableDecision,
     Document,
@@ -65,6 +65,7 @@ class ItemOut(Schema):
     kind: str
     title: str
     family: str
+    family_label: str
     standard: str | None
     requirement: str | None
     status: str
@@ -185,6 +186,7 @@ def _item_out(row: selectors.RegisterRow) -> dict[str, Any]:
         "kind": e.kind,
         "title": e.title,
         "family": e.family,
+        "family_label": reference.family_label(e.family),
         "standard": e.standard or None,
         "requirement": e.requirement,
         "status": item.status,

@@ -158,4 +158,23 @@ def load_safeguards(ctx: DemoContext) -> None:
     questions = [q for ka in reference.key_activities_for(standard.citation) for q in ka.questions]
     for q, text in zip(questions, answers, strict=False):
         answer_question(access, question_id=q.id, answer=text)
+    from django.core.files.base import ContentFile
+
+    from hipaaops.safeguards.services import attach_document
+
+    log = ContentFile(
+        (
+            "Restore test, file server backup\n"
+            f"Date: {today - timedelta(days=12):%Y-%m-%d}\n"
+            "Restored: /scans/2026 (1,204 files) to a test volume; checksums matched.\n"
+            "Time to restore: 38 minutes. Tested by: Sam Patel.\n"
+        ).encode(),
+        name="restore-test.txt",
+    )
+    attach_document(
+        access,
+        log,
+        title="Monthly restore test log",
+        items=[items["164.308(a)(7)(ii)(A)"], items["164.308(a)(7)(ii)(D)"]],
+    )
     take_snapshot(org, actor=officer, trigger="demo")

@@ -47,6 +47,8 @@ class ExportRow:
     values: dict[str, Any]
     evidence: list[str]
     decision: dict[str, Any] | None
+    owner_label: str = ""
+    family: str = ""  # the family's code
 
 
 def _date(value: Any) -> str:
@@ -84,7 +86,7 @@ def rows(org: Organization, flt: selectors.RegisterFilter | None = None) -> list
             "citation": e.citation,
             "kind": e.kind,
             "title": e.title,
-            "family": e.family,
+            "family": reference.family_label(e.family),
             "standard": e.standard or "",
             "requirement": e.requirement or "",
             "status": item.status,
@@ -101,7 +103,9 @@ def rows(org: Organization, flt: selectors.RegisterFilter | None = None) -> list
             "implementation": item.implementation,
             "version": item.version,
         }
-        result.append(ExportRow(values, evidence, decision))
+        owner = item.owner
+        label = f"{owner.get_full_name() or owner.email} <{owner.email}>" if owner else ""
+        result.append(ExportRow(values, evidence, decision, label, e.family))
     return result
 
 
@@ -169,14 +173,14 @@ def statement_data(org: Organization, export: list[ExportRow], stamp: datetime) 
             "required": "Required",
             "addressable": "Addressable",
         }.get(v["requirement"], "Standard")
-        families.setdefault(v["family"], []).append(
+        families.setdefault(row.family, []).append(
             {
                 "citation": v["citation"],
                 "title": v["title"],
                 "requirement": requirement,
                 "status": rules.Status(v["status"]).label,
                 "not_applicable_reason": v["not_applicable_reason"],
-                "owner": v["owner"],
+                "owner": row.owner_label,
                 "target_date": v["target_date"],
                 "last_reviewed_on": v["last_reviewed_on"],
                 "next_review_on": v["next_review_on"],
@@ -195,8 +199,8 @@ def statement_data(org: Organization, export: list[ExportRow], stamp: datetime) 
             **counts,
         },
         "families": [
-            {"name": name, "items": items}
-            for name, items in sorted(
+            {"name": reference.family_label(code), "items": items}
+            for code, items in sorted(
                 families.items(), key=lambda kv: reference.families().index(kv[0])
             )
         ],

@@ -36,7 +36,10 @@ class RegisterFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         family = self.fields["family"]
         assert isinstance(family, forms.ChoiceField)
-        family.choices = [("", "Any"), *((f, f) for f in reference.families())]
+        family.choices = [
+            ("", "Any"),
+            *((f, reference.family_label(f)) for f in reference.families()),
+        ]
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ChoiceField)
         owner.choices = _member_choices(members, "Anyone")

@@ -56,10 +56,15 @@ def order(citation: str) -> int:
 
 @cache
 def families() -> tuple[str, ...]:
+    """The safeguard families' codes (``administrative`` …), in catalog order."""
     seen: dict[str, None] = {}
     for e in entries():
         seen.setdefault(e.family, None)
     return tuple(seen)
+
+
+def family_label(code: str) -> str:
+    return regulation.FAMILY_LABELS.get(code, code)
 
 
 def is_addressable(e: Entry) -> bool:
@@ -78,6 +83,7 @@ class Question:
     text: str
     key_activity_id: str
     standard: str
+    depth: int = 0  # 1 for a follow-up question nested under another
 
 
 @cache
@@ -86,17 +92,27 @@ def _key_activities() -> tuple[Any, ...]:
 
 
 def key_activities_for(standard_citation: str) -> list[Any]:
+    """The NIST SP 800-66r2 key activities of a standard."""
     return [ka for ka in _key_activities() if ka.standard == standard_citation]
+
+
+def _walk(ka: Any, items: Any, depth: int) -> list[Question]:
+    found = []
+    for q in items:
+        found.append(Question(q.id, q.text, ka.id, ka.standard, depth))
+        found.extend(_walk(ka, getattr(q, "questions", ()), depth + 1))
+    return found
+
+
+def activity_questions(ka: Any) -> list[Question]:
+    """A key activity's sample questions, follow-up questions after their parent."""
+    return _walk(ka, ka.questions, 0)
 
 
 @cache
 def questions() -> dict[str, Question]:
-    """Every sample question by id."""
-    found: dict[str, Question] = {}
-    for ka in _key_activities():
-        for q in ka.questions:
-            found[q.id] = Question(q.id, q.text, ka.id, ka.standard)
-    return found
+    """Every sample question (follow-ups included) by id."""
+    return {q.id: q for ka in _key_activities() for q in activity_questions(ka)}
 
 
 def question(question_id: str) -> Question:

@@ -151,7 +151,7 @@ def item_detail(org: Organization, item: SafeguardItem) -> ItemDetail:
     e = reference.entry(item.citation)
     standard = reference.standard_of(e)
     kas = reference.key_activities_for(standard.citation)
-    question_ids = [q.id for ka in kas for q in ka.questions]
+    question_ids = [q.id for ka in kas for q in reference.activity_questions(ka)]
     answers = {
         a.question: a
         for a in KeyActivityAnswer.objects.filter(

@@ -112,7 +112,11 @@ def _item_page(
                 "decided_on": timezone.localdate(),
             },
         )
-    questions = [(q.id, q.text[:90]) for ka in detail.key_activities for q in ka.questions]
+    questions = [
+        (q.id, q.text[:90])
+        for ka in detail.key_activities
+        for q in reference.activity_questions(ka)
+    ]
     if upload_form is None:
         upload_form = UploadForm(questions=questions)
     activities = []
@@ -121,7 +125,8 @@ def _item_page(
             {
                 "activity": ka,
                 "questions": [
-                    {"question": q, "answer": detail.answers.get(q.id)} for q in ka.questions
+                    {"question": q, "answer": detail.answers.get(q.id)}
+                    for q in reference.activity_questions(ka)
                 ],
             }
         )
@@ -249,12 +254,11 @@ def answer(request: HttpRequest, item_id: int) -> HttpResponse:
 def upload(request: HttpRequest, item_id: int) -> HttpResponse:
     access = _access(request)
     item = _item(access, item_id)
+    standard = reference.standard_of(reference.entry(item.citation)).citation
     detail_questions = [
         (q.id, q.text[:90])
-        for ka in reference.key_activities_for(
-            reference.standard_of(reference.entry(item.citation)).citation
-        )
-        for q in ka.questions
+        for ka in reference.key_activities_for(standard)
+        for q in reference.activity_questions(ka)
     ]
     # Refuse an oversized request before reading it, not after.
     declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -337,7 +341,11 @@ def posture(request: HttpRequest) -> HttpResponse:
     families = []
     for name, counts in data.counts["by_family"].items():
         families.append(
-            {"name": name, "counts": counts, "share": round(100 * rules.share_implemented(counts))}
+            {
+                "name": reference.family_label(name),
+                "counts": counts,
+                "share": round(100 * rules.share_implemented(counts)),
+            }
         )
     requirements = []
     for key, label in selectors.REQUIREMENT_FILTERS.items():
@@ -385,7 +393,8 @@ def trend_chart(request: HttpRequest) -> HttpResponse:
 def family_chart(request: HttpRequest) -> HttpResponse:
     access = _access(request)
     counts = selectors.posture_counts(access.organization)
-    return _svg_response(charts.families_svg(counts["by_family"]))
+    by_label = {reference.family_label(k): v for k, v in counts["by_family"].items()}
+    return _svg_response(charts.families_svg(by_label))
 
 
 # --- exports ------------------------------------------------------------------------------------

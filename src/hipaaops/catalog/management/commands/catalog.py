@@ -20,7 +20,10 @@ RULES = {
 
 
 def _row(entry: Any) -> dict[str, Any]:
-    return {name: getattr(entry, name, None) for name in FIELDS}
+    row = {name: getattr(entry, name, None) for name in FIELDS}
+    if row["kind"] is None:
+        row["kind"] = "provision"  # a Breach Notification or Privacy Rule paragraph
+    return row
 
 
 def _plain(value: Any) -> Any:
@@ -82,24 +85,32 @@ class Command(BaseCommand):
 
     def _show(self, citation: str, fmt: str) -> None:
         try:
-            entry = regulation.entry(citation)
+            entry: Any = regulation.entry(citation)
         except regulation.UnknownCitation:
+            entry = None
+        if entry is None:
+            try:
+                entry = regulation.provision(citation)
+            except (regulation.UnknownCitation, KeyError, ValueError):
+                entry = None
+        if entry is None:
             raise CommandError(
                 f"Unknown citation {citation!r}. 'hipaaops catalog list' shows the citations "
                 "(for example 164.312(a)(2)(iv)).",
                 returncode=2,
-            ) from None
+            )
         if fmt == "json":
             self.stdout.write(json.dumps(_plain(entry), indent=2))
             return
         self.stdout.write(f"{entry.citation}  {entry.title}")
-        kind = entry.kind.replace("_", " ")
-        requirement = f", {entry.requirement}" if entry.requirement else ""
-        self.stdout.write(f"{kind}{requirement} · {entry.family}")
-        if entry.standard and entry.standard != entry.citation:
-            self.stdout.write(f"Standard: {entry.standard}")
-        if entry.aliases:
-            self.stdout.write(f"Also cited as: {', '.join(entry.aliases)}")
+        if isinstance(entry, regulation.Entry):
+            kind = entry.kind.replace("_", " ")
+            requirement = f", {entry.requirement}" if entry.requirement else ""
+            self.stdout.write(f"{kind}{requirement} · {entry.family_label}")
+            if entry.standard and entry.standard != entry.citation:
+                self.stdout.write(f"Standard: {entry.standard}")
+            if entry.aliases:
+                self.stdout.write(f"Also cited as: {', '.join(entry.aliases)}")
         if entry.text:
             self.stdout.write(f"\nRegulation text:\n{entry.text}")
         if entry.summary:
