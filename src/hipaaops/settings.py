@@ -109,6 +109,8 @@ INSTALLED_APPS = [
     "hipaaops.api",
     "hipaaops.dashboard",
     "hipaaops.privacy",
+    "hipaaops.catalog",
+    "hipaaops.safeguards",
 ]
 
 MIDDLEWARE = [
@@ -336,6 +338,8 @@ WHITENOISE_USE_FINDERS = DEVELOPMENT
 if DEVELOPMENT:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 MEDIA_ROOT = DATA_DIR / "media"
+# Uploaded evidence (the safeguard register's documents) is refused above this size.
+EVIDENCE_MAX_BYTES = env_int("HIPAAOPS_EVIDENCE_MAX_MB", 25, minimum=1, maximum=1024) * 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ org_patterns = [
     path("", include("hipaaops.organizations.urls")),
     path("audit/", include("hipaaops.audit.urls")),
     path("tokens/", include("hipaaops.api.urls")),
+    path("safeguards/", include("hipaaops.safeguards.urls")),
 ]
 
 urlpatterns = [

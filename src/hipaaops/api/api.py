@@ -40,6 +40,7 @@ from hipaaops.dashboard.figures import figures_for
 from hipaaops.organizations import services as org_services
 from hipaaops.organizations.access import OrgAccess
 from hipaaops.organizations.models import EmergencyAccessGrant, Membership
+from hipaaops.safeguards.api import router as safeguards_router
 
 api = NinjaAPI(
     title="hipaaops API",
@@ -364,6 +365,7 @@ def list_organizations(request: HttpRequest) -> Any:
     return [{"slug": m.organization.slug, "name": m.organization.name, "role": m.role} for m in qs]
 
 
+orgs.add_router("/{org}/safeguards", safeguards_router)
 api.add_router("/orgs", orgs)
 
 
