@@ -85,6 +85,39 @@ def test_a_code_cannot_be_used_twice(cast: Any) -> None:
     assert not signed_in(second)
 
 
+def test_a_recovery_code_signs_in_once_and_its_seed_is_stored_encrypted(
+    cast: Any, client: Client
+) -> None:
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    from hipaaops.core.crypto import decrypt_str
+
+    codes = RecoveryCodes.activate(cast.owner)
+    unused = codes.get_unused_codes()
+    assert len(unused) >= 10
+    stored = Authenticator.objects.get(user=cast.owner, type=Authenticator.Type.RECOVERY_CODES)
+    # The seed the codes derive from is kept as a Fernet token, not as allauth's plain hex.
+    seed = stored.data["seed"]
+    plain = decrypt_str(seed)
+    assert seed != plain
+    int(plain, 16)
+    assert all(code not in str(stored.data) for code in unused)
+
+    submit_password(client, "alice@acme.test")
+    response = client.post(MFA_STAGE, {"code": unused[0]})
+    assert response.status_code == 302
+    assert signed_in(client)
+    assert entries(Action.LOGIN, cast.owner) == 1
+
+    # The same recovery code does not work a second time.
+    again = Client()
+    submit_password(again, "alice@acme.test")
+    again.post(MFA_STAGE, {"code": unused[0]})
+    assert not signed_in(again)
+    again.post(MFA_STAGE, {"code": unused[1]})
+    assert signed_in(again)
+
+
 def test_a_wrong_password_never_reaches_the_code_stage(cast: Any, client: Client) -> None:
     response = submit_password(client, "alice@acme.test", "not-the-password")
     assert response.status_code == 200
