@@ -122,6 +122,27 @@ def test_unknown_verb_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "unknown verb 'frobnicate'" in err
 
 
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`hipaaops catalog list | head` must not end in a traceback when head stops reading."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will read: the first write fails with EPIPE
+    try:
+        done = subprocess.run(
+            [HIPAAOPS, "catalog", "list", "--format", "json"],
+            env=cli_env(tmp_path),
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141
+    assert "Traceback" not in done.stderr
+    assert "BrokenPipeError" not in done.stderr
+
+
 # --- input errors and tokens ---------------------------------------------------------------------
 
 

@@ -97,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
             execute_from_command_line(["hipaaops", *command])
         except SystemExit as exc:
             return int(exc.code or 0) if not isinstance(exc.code, str) else 1
+        except BrokenPipeError:
+            # The reader went away (`hipaaops catalog list | head`): stop quietly, as Unix tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 141  # 128 + SIGPIPE, the shell's figure for a pipe closed under the writer
     return 0
 
 
