@@ -555,16 +555,118 @@ def privacy_provisions() -> tuple[Provision, ...]:
 
 
 @cache
+def general_provisions() -> tuple[Provision, ...]:
+    """The Security Rule's general rules, 45 CFR 164.306(a)-(e)."""
+    return _provisions("general_rules.json")
+
+
+@cache
 def provision(citation: str) -> Provision:
-    """A Breach Notification or Privacy Rule provision by citation."""
+    """A general rule (164.306), Breach Notification or Privacy Rule provision by citation."""
     try:
         normal = normalize_citation(citation)
     except ValueError as exc:
         raise UnknownCitation(str(exc)) from None
-    for p in (*breach_provisions(), *privacy_provisions()):
+    for p in (*general_provisions(), *breach_provisions(), *privacy_provisions()):
         if p.citation == normal:
             return p
-    raise UnknownCitation(f"{normal} is not a Breach Notification or Privacy Rule provision here")
+    raise UnknownCitation(
+        f"{normal} is not a general rule, Breach Notification or Privacy Rule provision here"
+    )
+
+
+# ---------------------------------------------------------------------------- OCR audit protocol
+
+AUDIT_TYPES = ("privacy", "security", "breach")
+PROTOCOL_ID_RE = re.compile(r"^[PSB][0-9]{3}$")
+
+
+@dataclass(frozen=True)
+class ProtocolInquiry:
+    """One row of the HHS OCR HIPAA Audit Protocol (Phase 2, July 2018), kept as published.
+
+    ``citations`` are the paragraphs the published section names (after the quirk fixes listed
+    in ``notes``); ``catalog`` the catalog entries or provisions the row links to.
+    """
+
+    id: str
+    audit_type: str
+    section: str
+    citations: tuple[str, ...]
+    catalog: tuple[str, ...]
+    key_activity: str
+    performance_criteria: str
+    audit_inquiry: str
+    requirement: str | None
+    has_questions: bool
+    notes: tuple[str, ...]
+
+    @property
+    def citation(self) -> str:
+        """The first paragraph the row names (its label in lists)."""
+        return self.citations[0]
+
+
+def _inquiry(raw: Any, where: str) -> ProtocolInquiry:
+    rec = _keys(raw, where, _field_names(ProtocolInquiry))
+    where = f"{where} ({rec['id']})"
+    if not isinstance(rec["id"], str) or not PROTOCOL_ID_RE.match(rec["id"]):
+        raise CatalogDataError(f"{where}: {rec['id']!r} is not a protocol id like S012")
+    _one_of(rec["audit_type"], AUDIT_TYPES, f"{where} audit_type")
+    if rec["requirement"] is not None:
+        _one_of(rec["requirement"], REQUIREMENTS, f"{where} requirement")
+    for c in (*rec["citations"], *rec["catalog"]):
+        _citation(c, where)
+    if not rec["catalog"]:
+        raise CatalogDataError(f"{where}: links to no catalog entry")
+    return ProtocolInquiry(
+        id=rec["id"],
+        audit_type=rec["audit_type"],
+        section=rec["section"],
+        citations=tuple(rec["citations"]),
+        catalog=tuple(rec["catalog"]),
+        key_activity=rec["key_activity"],
+        performance_criteria=rec["performance_criteria"],
+        audit_inquiry=rec["audit_inquiry"],
+        requirement=rec["requirement"],
+        has_questions=bool(rec["has_questions"]),
+        notes=tuple(rec["notes"]),
+    )
+
+
+@cache
+def audit_protocol() -> tuple[ProtocolInquiry, ...]:
+    """The 180 inquiries (89 Privacy, 72 Security, 19 Breach) in the published order, generated
+    by scripts/import_ocr_audit_protocol.py."""
+    name = "ocr_audit_protocol.json"
+    doc = _keys(_read(name), name, {"title", "source", "inquiries"})
+    return tuple(_inquiry(r, f"{name}[{i}]") for i, r in enumerate(doc["inquiries"]))
+
+
+def protocol_inquiries(audit_type: str | None = None) -> tuple[ProtocolInquiry, ...]:
+    """The inquiries of one audit type (privacy, security, breach), or all of them."""
+    if audit_type is None:
+        return audit_protocol()
+    if audit_type not in AUDIT_TYPES:
+        raise ValueError(f"Unknown audit type {audit_type!r}; one of {', '.join(AUDIT_TYPES)}")
+    return tuple(i for i in audit_protocol() if i.audit_type == audit_type)
+
+
+def protocol_inquiry(inquiry_id: str) -> ProtocolInquiry:
+    """One inquiry by its id (P001-P089, S001-S072, B001-B019)."""
+    wanted = inquiry_id.strip().upper()
+    for inquiry in audit_protocol():
+        if inquiry.id == wanted:
+            return inquiry
+    raise UnknownCitation(f"{inquiry_id!r} is not an audit protocol inquiry (ids like S012)")
+
+
+def linked_item(citation: str) -> Entry | Provision:
+    """The catalog entry or provision a protocol row links to."""
+    try:
+        return entry(citation)
+    except UnknownCitation:
+        return provision(citation)
 
 
 # ---------------------------------------------------------------------------- proposed 2025 rule

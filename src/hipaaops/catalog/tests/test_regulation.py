@@ -621,7 +621,10 @@ def test_privacy_provisions_cover_the_paragraphs_other_modules_need() -> None:
         in {
             "164.502",
             "164.504",
+            "164.506",
             "164.508",
+            "164.510",
+            "164.512",
             "164.514",
             "164.520",
             "164.522",
