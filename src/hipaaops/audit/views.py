@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
+from itertools import chain
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -16,6 +16,7 @@ from hipaaops.audit.models import Action
 from hipaaops.audit.selectors import entries_for
 from hipaaops.audit.services import record
 from hipaaops.core.roles import Capability
+from hipaaops.core.spreadsheet import csv_lines
 from hipaaops.organizations.decorators import org_view
 
 CSV_COLUMNS = [
@@ -58,21 +59,6 @@ def trail(request: HttpRequest) -> HttpResponse:
     )
 
 
-def spreadsheet_safe(value: object) -> object:
-    """A cell a spreadsheet will not run as a formula (CSV injection): text that starts with
-    =, +, -, @, tab or carriage return gets a leading apostrophe."""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @org_view(Capability.EXPORT)
 def export_csv(request: HttpRequest) -> HttpResponseBase:
     access = request.org_access  # type: ignore[attr-defined]
@@ -90,12 +76,11 @@ def export_csv(request: HttpRequest) -> HttpResponseBase:
         object_repr="Audit trail CSV",
         changes={"filter": request.GET.dict()},
     )
-    writer = csv.writer(_Echo())
 
     def rows() -> Iterator[str]:
-        yield writer.writerow(CSV_COLUMNS)
-        for row in qs.values_list(*CSV_COLUMNS).iterator(chunk_size=2000):
-            yield writer.writerow([spreadsheet_safe(v) for v in row])
+        yield from csv_lines(
+            chain([CSV_COLUMNS], qs.values_list(*CSV_COLUMNS).iterator(chunk_size=2000))
+        )
 
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

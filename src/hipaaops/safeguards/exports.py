@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ from typing import Any
 
 from django.db.models import Max
 
+from hipaaops.core import spreadsheet
 from hipaaops.organizations.models import Organization
 from hipaaops.safeguards import reference, rules, selectors
 from hipaaops.safeguards.models import Document, SafeguardItem
@@ -109,28 +109,8 @@ def rows(org: Organization, flt: selectors.RegisterFilter | None = None) -> list
     return result
 
 
-_FORMULA_START = ("=", "+", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> Any:
-    # A cell a spreadsheet would run as a formula is kept as text (CSV injection).
-    if isinstance(value, str) and (
-        value.startswith(_FORMULA_START) or (value.startswith("-") and value[1:2] not in {" ", ""})
-    ):
-        return "'" + value
-    return value
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(export: list[ExportRow]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(COLUMNS)
-    for row in export:
-        yield writer.writerow([_cell(row.values[c]) for c in COLUMNS])
+    return spreadsheet.csv_lines([COLUMNS, *([row.values[c] for c in COLUMNS] for row in export)])
 
 
 def xlsx_bytes(export: list[ExportRow], *, title: str) -> bytes:

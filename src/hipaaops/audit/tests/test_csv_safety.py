@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from hipaaops.audit.models import Action
 from hipaaops.audit.services import record
-from hipaaops.audit.views import spreadsheet_safe
+from hipaaops.core.spreadsheet import safe_cell as spreadsheet_safe
 
 
 def test_formula_like_text_is_defused() -> None:
