@@ -99,8 +99,10 @@ def tenant_path(model: type[models.Model]) -> str | None:
     return None
 
 
-def model_for(name: str) -> tuple[type[models.Model], str]:
-    """The tenant model an id parameter names: ``membership_id``, ``member_id``, ``grant_id``."""
+def model_for(name: str, route: str = "") -> tuple[type[models.Model], str]:
+    """The tenant model an id parameter names: ``membership_id``, ``member_id``, ``grant_id``.
+    Where two apps have a matching model, the one whose app the route is under wins
+    (``safeguards/.../<int:item_id>`` is a safeguard item)."""
     base = name.removesuffix("_id").replace("_", "")
     tenant = [(m, tenant_path(m)) for m in apps.get_models()]
     tenant = [(m, p) for m, p in tenant if p is not None]
@@ -110,6 +112,9 @@ def model_for(name: str) -> tuple[type[models.Model], str]:
         lambda n: n.startswith(base),
     ):
         matches = [(m, p) for m, p in tenant if test(m._meta.model_name)]
+        if len(matches) > 1:
+            segments = set(re.split(r"[/{}<>]", route))
+            matches = [(m, p) for m, p in matches if m._meta.app_label in segments] or matches
         if len(matches) == 1:
             return matches[0]
         assert len(matches) < 2, (
@@ -119,8 +124,8 @@ def model_for(name: str) -> tuple[type[models.Model], str]:
     raise AssertionError(f"the walker knows no organization-owned model for {name!r}")
 
 
-def victim_id(name: str, victim: Organization) -> int:
-    model, path = model_for(name)
+def victim_id(name: str, victim: Organization, route: str = "") -> int:
+    model, path = model_for(name, route)
     pk = (
         model._default_manager.filter(**{path: victim})
         .order_by("pk")
@@ -134,13 +139,20 @@ def victim_id(name: str, victim: Organization) -> int:
     return int(pk)
 
 
+# Text parameters that are not ids of tenant objects: a value that exists in every organization
+# (the audit protocol's inquiry ids are the same everywhere), so only the organization can refuse.
+TEXT_PARAMETERS = {"inquiry_id": "S004"}
+
+
 def fill_route(route: str, victim: Organization) -> str:
     def value(match: re.Match[str]) -> str:
         converter, name = match.group(1) or "str", match.group(2)
         if name == "org_slug":
             return victim.slug
+        if name in TEXT_PARAMETERS:
+            return TEXT_PARAMETERS[name]
         assert converter == "int", f"the walker cannot fill <{converter}:{name}> in {route!r}"
-        return str(victim_id(name, victim))
+        return str(victim_id(name, victim, route))
 
     return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", value, route)
 
@@ -156,8 +168,10 @@ def fill_api_path(template: str, operation: dict[str, Any], victim: Organization
         name = match.group(1)
         if name == "org":
             return victim.slug
+        if name in TEXT_PARAMETERS:
+            return TEXT_PARAMETERS[name]
         assert types.get(name) == "integer", f"the walker cannot fill {{{name}}} in {template}"
-        return str(victim_id(name, victim))
+        return str(victim_id(name, victim, template))
 
     return re.sub(r"\{(\w+)\}", value, template)
 

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "hipaaops.privacy",
     "hipaaops.catalog",
     "hipaaops.safeguards",
+    "hipaaops.readiness",
 ]
 
 MIDDLEWARE = [

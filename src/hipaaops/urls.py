@@ -10,6 +10,7 @@ org_patterns = [
     path("audit/", include("hipaaops.audit.urls")),
     path("tokens/", include("hipaaops.api.urls")),
     path("safeguards/", include("hipaaops.safeguards.urls")),
+    path("readiness/", include("hipaaops.readiness.urls")),
 ]
 
 urlpatterns = [

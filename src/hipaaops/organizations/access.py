@@ -97,3 +97,26 @@ def access_organization(
 
 def memberships_of(user: User) -> list[Membership]:
     return list(Membership.objects.select_related("organization").filter(user=user))
+
+
+def member_of(organization: Organization, user: Any, field: str) -> Membership:
+    """The membership of ``user`` (a User or its id) in ``organization``, or a DomainError naming
+    ``field``: an owner, reviewer or approver from another organization is refused."""
+    from hipaaops.core.errors import DomainError
+
+    user_id = getattr(user, "pk", user)
+    membership = None
+    if user_id not in (None, ""):
+        try:
+            membership = (
+                Membership.objects.select_related("user")
+                .filter(organization=organization, user_id=int(user_id))
+                .first()
+            )
+        except (TypeError, ValueError):
+            membership = None
+    if membership is None:
+        raise DomainError(
+            f"The {field.replace('_', ' ')} must be a member of {organization.name}.", field=field
+        )
+    return membership

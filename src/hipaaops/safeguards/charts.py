@@ -20,7 +20,7 @@ COLORS = {
 }
 
 
-def _figure(width: float, height: float) -> Any:
+def new_figure(width: float, height: float) -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -37,7 +37,7 @@ def _figure(width: float, height: float) -> Any:
     return Figure(figsize=(width, height), dpi=100)
 
 
-def _svg(fig: Any) -> bytes:
+def svg_bytes(fig: Any) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
     return buffer.getvalue()
@@ -52,7 +52,7 @@ def _share(counts: dict[str, Any], group: str | None) -> float:
 
 def trend_svg(points: Sequence[tuple[date, dict[str, Any]]]) -> bytes:
     """Share of applicable items implemented over time: overall, required, addressable."""
-    fig = _figure(7.5, 3.0)
+    fig = new_figure(7.5, 3.0)
     ax = fig.add_subplot()
     if points:
         days = [d for d, _ in points]
@@ -77,13 +77,13 @@ def trend_svg(points: Sequence[tuple[date, dict[str, Any]]]) -> bytes:
     ax.set_ylabel("Implemented (%)")
     ax.grid(axis="y", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
-    return _svg(fig)
+    return svg_bytes(fig)
 
 
 def families_svg(by_family: dict[str, dict[str, int]]) -> bytes:
     """Applicable items of each safeguard family by status, as stacked horizontal bars."""
     families = list(by_family)
-    fig = _figure(7.5, 0.5 + 0.45 * max(len(families), 1))
+    fig = new_figure(7.5, 0.5 + 0.45 * max(len(families), 1))
     ax = fig.add_subplot()
     left = [0] * len(families)
     for status in ("implemented", "in_progress", "not_started"):
@@ -100,4 +100,4 @@ def families_svg(by_family: dict[str, dict[str, int]]) -> bytes:
     ax.set_xlabel("Applicable standards and specifications")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
-    return _svg(fig)
+    return svg_bytes(fig)
