@@ -25,7 +25,7 @@ PYTHON ?= $(shell \
 help:
 	@echo "make run    set up .venv, migrate SQLite in $(DATA_DIR)/, load the demo, serve on $(HOST):$(PORT)"
 	@echo "make test   set up .venv with dev dependencies, run ruff, mypy and pytest"
-	@echo "make bench  run the benchmarks in bench/"
+	@echo "make bench  run the benchmarks in bench/ (BENCH=name for one, BENCH_ARGS=... for its options)"
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -72,8 +72,13 @@ pytest: $(VENV)/.installed-dev
 openapi: $(VENV)/.installed
 	HIPAAOPS_ENV=test $(BIN)/hipaaops openapi --output openapi.json
 
+# Every script in bench/ in turn, or one: make bench BENCH=audit_chain BENCH_ARGS="--entries 5000"
 bench: $(VENV)/.installed-dev
-	HIPAAOPS_ENV=development $(BIN)/python bench/audit_chain.py $(BENCH_ARGS)
+	@scripts="$(if $(BENCH),bench/$(BENCH).py,$$(ls bench/*.py))"; \
+	for script in $$scripts; do \
+	  echo "==> $$script"; \
+	  HIPAAOPS_ENV=development $(BIN)/python $$script $(BENCH_ARGS) || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

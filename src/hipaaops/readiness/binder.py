@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 CHUNK = 1024 * 1024
 MANIFEST = "manifest.json"
 INDEX = "00-index.pdf"
+# The index names at most this many files per section; the manifest lists every one. (A table of
+# 10,000 rows would make the index PDF cost more memory than the whole binder.)
+INDEX_LIST_LIMIT = 100
 INDEX_TEMPLATE = Path(__file__).resolve().parent / "templates" / "readiness" / "binder_index.typ"
 # Kinds that are already compressed: stored as they are, not deflated again.
 _STORED_SUFFIXES = (
@@ -153,7 +156,13 @@ def _index_pdf(org: Organization, as_of: date, files: list[BinderFile], made_at:
         "as_of": as_of.isoformat(),
         "made_at": made_at.strftime("%Y-%m-%d %H:%M UTC"),
         "sections": [
-            {"title": titles.get(key, key), "files": items} for key, items in grouped.items()
+            {
+                "title": titles.get(key, key),
+                "files": items[:INDEX_LIST_LIMIT],
+                "more": max(len(items) - INDEX_LIST_LIMIT, 0),
+                "total": len(items),
+            }
+            for key, items in grouped.items()
         ],
         "count": len(files),
     }

@@ -241,3 +241,40 @@ def test_the_export_button(filled: Any, client_for: Any) -> None:
     later = client.post(f"/o/{filled.org.slug}/readiness/binder/", {"as_of": "2999-01-01"})
     assert later.status_code == 302
     assert Binder.objects.filter(organization=filled.org).count() == 1
+
+
+def test_the_index_names_a_hundred_files_per_section_and_points_to_the_manifest(
+    cast: Any, tmp_path: Path
+) -> None:
+    def part(org: Any, as_of: Any) -> Any:
+        for n in range(binder.INDEX_LIST_LIMIT + 5):
+            yield binder.BinderFile(
+                f"many/{n:04d}.txt", f"File {n}", binder.bytes_chunks(lambda: b"x")
+            )
+
+    binder._sections["test_many"] = binder.Section("test_many", "Many", part, 999)
+    captured: dict[str, Any] = {}
+    real = binder._index_pdf
+
+    def spy(org: Any, as_of: Any, files: Any, made_at: Any) -> bytes:
+        captured["files"] = len(files)
+        return real(org, as_of, files, made_at)
+
+    try:
+        binder._index_pdf = spy  # type: ignore[assignment]
+        with (tmp_path / "many.zip").open("wb") as handle:
+            written = binder.write_binder(cast.org, handle, as_of=timezone.localdate())
+    finally:
+        binder._index_pdf = real  # type: ignore[assignment]
+        del binder._sections["test_many"]
+    assert captured["files"] == binder.INDEX_LIST_LIMIT + 5
+    with zipfile.ZipFile(tmp_path / "many.zip") as archive:
+        index = archive.read("00-index.pdf")
+    from pypdf import PdfReader
+
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(index)).pages)
+    text = " ".join(text.split())
+    assert "File 0" in text and f"File {binder.INDEX_LIST_LIMIT - 1}" in text
+    assert f"File {binder.INDEX_LIST_LIMIT}" not in text
+    assert "5 more of the section" in text and "manifest.json" in text
+    assert written.files == binder.INDEX_LIST_LIMIT + 5 + 1  # every file and the index
