@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "hipaaops.api",
     "hipaaops.dashboard",
     "hipaaops.privacy",
+    "hipaaops.incidents",
     "hipaaops.catalog",
     "hipaaops.safeguards",
     "hipaaops.readiness",
