@@ -11,6 +11,7 @@ org_patterns = [
     path("tokens/", include("hipaaops.api.urls")),
     path("safeguards/", include("hipaaops.safeguards.urls")),
     path("readiness/", include("hipaaops.readiness.urls")),
+    path("incidents/", include("hipaaops.incidents.urls")),
 ]
 
 urlpatterns = [

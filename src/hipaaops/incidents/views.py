@@ -1,0 +1,363 @@
+"""Incident register pages: the register, one incident with its timeline, tasks, determination,
+notification plan and affected individuals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from hipaaops.core.errors import DomainError
+from hipaaops.core.roles import Capability
+from hipaaops.core.tenancy import get_for_organization
+from hipaaops.core.views import domain_error_to_form
+from hipaaops.incidents import exports, selectors, services
+from hipaaops.incidents.forms import (
+    DeterminationForm,
+    FactsForm,
+    ImportForm,
+    IncidentForm,
+    StatusForm,
+    TaskForm,
+    TimelineForm,
+)
+from hipaaops.incidents.models import Incident, Status, Task
+from hipaaops.organizations.access import OrgAccess
+from hipaaops.organizations.decorators import org_view
+from hipaaops.safeguards.selectors import members as org_members
+
+
+def _access(request: HttpRequest) -> OrgAccess:
+    return request.org_access  # type: ignore[attr-defined]
+
+
+def _incident(access: OrgAccess, incident_id: int) -> Incident:
+    return get_for_organization(
+        Incident.objects.select_related("handler", "reported_by", "organization"),
+        access.organization,
+        pk=incident_id,
+    )
+
+
+@org_view(Capability.VIEW_RECORDS)
+def register(request: HttpRequest) -> HttpResponse:
+    access = _access(request)
+    org = access.organization
+    status = request.GET.get("status", "")
+    if status not in ("", *Status.values):
+        status = ""
+    form = IncidentForm(request.POST or None, members=org_members(org))
+    if request.method == "POST":
+        access.require(Capability.EDIT_RECORDS)
+        if form.is_valid():
+            try:
+                incident = services.report_incident(access, **form.cleaned_data)
+            except DomainError as exc:
+                domain_error_to_form(form, exc)
+            else:
+                messages.success(request, f"{incident.reference} opened.")
+                return redirect("incidents:incident", org.slug, incident.pk)
+    return render(
+        request,
+        "incidents/register.html",
+        {
+            "incidents": selectors.incidents(org, status=status),
+            "status": status,
+            "statuses": Status.choices,
+            "form": form,
+            "deadlines": selectors.upcoming_deadlines(org),
+            "can_edit": access.can(Capability.EDIT_RECORDS),
+            "can_export": access.can(Capability.EXPORT),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _detail(
+    request: HttpRequest,
+    access: OrgAccess,
+    incident: Incident,
+    forms: dict[str, Any],
+    status: int = 200,
+) -> HttpResponse:
+    org = access.organization
+    members = org_members(org)
+    view = selectors.determination_view(incident)
+    facts = incident.facts
+    obligations, plan_note = selectors.plan(incident)
+    defaults: dict[str, Any] = {
+        "edit_form": IncidentForm(
+            members=members,
+            initial={
+                f: getattr(incident, f if f != "handler" else "handler_id")
+                for f in services.INCIDENT_FIELDS
+            },
+        ),
+        "status_form": StatusForm(initial={"status": incident.status}),
+        "timeline_form": TimelineForm(),
+        "task_form": TaskForm(members=members, initial={"assignee": access.user.pk}),
+        "determination_form": DeterminationForm(
+            initial=DeterminationForm.initial_from(
+                view["inputs"] if view else None, view["determination"].summary if view else ""
+            )
+        ),
+        "facts_form": FactsForm(initial=_facts_initial(facts)),
+        "import_form": ImportForm(),
+    }
+    defaults.update(forms)
+    loaded = services.state_counts(incident)
+    return render(
+        request,
+        "incidents/incident.html",
+        {
+            "incident": incident,
+            "timeline": incident.timeline.select_related("author"),
+            "tasks": incident.tasks.select_related("assignee"),
+            "determination": view,
+            "versions": incident.determinations.select_related("recorded_by", "finalized_by"),
+            "obligations": obligations,
+            "plan_note": plan_note,
+            "loaded": loaded,
+            "can_edit": access.can(Capability.EDIT_RECORDS),
+            "can_approve": access.can(Capability.APPROVE),
+            "can_sensitive": access.can(Capability.VIEW_SENSITIVE),
+            **defaults,
+        },
+        status=status,
+    )
+
+
+def _facts_initial(facts: Any) -> dict[str, Any]:
+    delay = facts.law_enforcement_delay or {}
+    ba = facts.business_associate or {}
+    return {
+        "affected_by_state": ", ".join(
+            f"{k}={v}" for k, v in sorted(facts.affected_by_state.items())
+        ),
+        "insufficient_contact_info": facts.insufficient_contact_info,
+        "delay_kind": delay.get("kind", ""),
+        "delay_stated_on": delay.get("stated_on"),
+        "delay_until": delay.get("until"),
+        "ba_discovered_on": ba.get("discovered_on"),
+        "ba_notified_on": ba.get("notified_covered_entity_on"),
+        "ba_is_agent": ba.get("is_agent", False),
+        "baa_reporting_days": facts.baa_reporting_days,
+    }
+
+
+@org_view(Capability.VIEW_RECORDS)
+@require_GET
+def incident_view(request: HttpRequest, incident_id: int) -> HttpResponse:
+    access = _access(request)
+    return _detail(request, access, _incident(access, incident_id), {})
+
+
+def _post(
+    request: HttpRequest,
+    incident_id: int,
+    name: str,
+    make: Callable[[OrgAccess, Incident], Any],
+    act: Callable[[OrgAccess, Incident, Any], str],
+    capability: Capability = Capability.EDIT_RECORDS,
+) -> HttpResponse:
+    """Validate one of the incident page's forms and call its service; on refusal show the page
+    again with the message on the field (400)."""
+    access = _access(request)
+    access.require(capability)
+    incident = _incident(access, incident_id)
+    form = make(access, incident)
+    if form.is_valid():
+        try:
+            message = act(access, incident, form)
+        except DomainError as exc:
+            domain_error_to_form(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect("incidents:incident", access.organization.slug, incident.pk)
+    return _detail(request, access, incident, {name: form}, status=400)
+
+
+@org_view(Capability.EDIT_RECORDS)
+@require_POST
+def edit(request: HttpRequest, incident_id: int) -> HttpResponse:
+    def act(access: OrgAccess, incident: Incident, form: Any) -> str:
+        services.update_incident(access, incident, **form.cleaned_data)
+        return "Incident saved."
+
+    return _post(
+        request,
+        incident_id,
+        "edit_form",
+        lambda a, i: IncidentForm(request.POST, members=org_members(a.organization)),
+        act,
+    )
+
+
+@org_view(Capability.EDIT_RECORDS)
+@require_POST
+def status(request: HttpRequest, incident_id: int) -> HttpResponse:
+    def act(access: OrgAccess, incident: Incident, form: Any) -> str:
+        services.change_status(
+            access, incident, form.cleaned_data["status"], note=form.cleaned_data["note"]
+        )
+        return "Status changed."
+
+    return _post(request, incident_id, "status_form", lambda a, i: StatusForm(request.POST), act)
+
+
+@org_view(Capability.EDIT_RECORDS)
+@require_POST
+def timeline(request: HttpRequest, incident_id: int) -> HttpResponse:
+    def act(access: OrgAccess, incident: Incident, form: Any) -> str:
+        services.add_timeline_entry(access, incident, **form.cleaned_data)
+        return "Added to the timeline."
+
+    return _post(
+        request, incident_id, "timeline_form", lambda a, i: TimelineForm(request.POST), act
+    )
+
+
+@org_view(Capability.EDIT_RECORDS)
+@require_POST
+def task(request: HttpRequest, incident_id: int) -> HttpResponse:
+    def act(access: OrgAccess, incident: Incident, form: Any) -> str:
+        services.add_task(access, incident, **form.cleaned_data)
+        return "Task assigned."
+
+    return _post(
+        request,
+        incident_id,
+        "task_form",
+        lambda a, i: TaskForm(request.POST, members=org_members(a.organization)),
+        act,
+    )
+
+
+@org_view(Capability.EDIT_RECORDS)
+@require_POST
+def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
+    access = _access(request)
+    item = get_for_organization(
+        Task.objects.select_related("incident"), access.organization, pk=task_id
+    )
+    try:
+        services.complete_task(access, item)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("incidents:incident", access.organization.slug, item.incident_id)
+
+
+@org_view(Capability.EDIT_RECORDS)
+@require_POST
+def determination(request: HttpRequest, incident_id: int) -> HttpResponse:
+    def act(access: OrgAccess, incident: Incident, form: Any) -> str:
+        d = services.record_determination(
+            access, incident, inputs=form.to_inputs(), summary=form.cleaned_data["summary"]
+        )
+        return f"Determination v{d.version} recorded: {d.conclusion.replace('_', ' ')}."
+
+    return _post(
+        request,
+        incident_id,
+        "determination_form",
+        lambda a, i: DeterminationForm(request.POST),
+        act,
+    )
+
+
+@org_view(Capability.APPROVE)
+@require_POST
+def finalize(request: HttpRequest, incident_id: int) -> HttpResponse:
+    access = _access(request)
+    incident = _incident(access, incident_id)
+    current = services.current_determination(incident)
+    if current is None:
+        messages.error(request, "Record a determination first.")
+    else:
+        try:
+            services.finalize_determination(access, current)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Determination v{current.version} finalized and signed.")
+    return redirect("incidents:incident", access.organization.slug, incident.pk)
+
+
+@org_view(Capability.EDIT_RECORDS)
+@require_POST
+def facts(request: HttpRequest, incident_id: int) -> HttpResponse:
+    def act(access: OrgAccess, incident: Incident, form: Any) -> str:
+        services.set_notification_facts(access, incident, **form.to_facts())
+        return "Notification facts saved; the plan follows them."
+
+    return _post(request, incident_id, "facts_form", lambda a, i: FactsForm(request.POST), act)
+
+
+@org_view(Capability.VIEW_SENSITIVE)
+@require_POST
+def import_individuals(request: HttpRequest, incident_id: int) -> HttpResponse:
+    access = _access(request)
+    incident = _incident(access, incident_id)
+    form = ImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > 200 * 1024 * 1024:
+            form.add_error("file", "The file is larger than 200 MB.")
+        else:
+            try:
+                report = services.import_individuals(
+                    access, incident, upload.read(), dry_run=form.cleaned_data["dry_run"]
+                )
+            except DomainError as exc:
+                domain_error_to_form(form, exc)
+            else:
+                if report.errors:
+                    for error in report.errors:
+                        form.add_error("file", error)
+                    form.add_error(None, f"Nothing was loaded: {len(report.errors)} problems.")
+                elif report.imported:
+                    messages.success(request, f"{report.rows} affected individuals loaded.")
+                    return redirect("incidents:incident", access.organization.slug, incident.pk)
+                else:
+                    messages.success(
+                        request, f"Dry run: {report.rows} rows are good; nothing loaded yet."
+                    )
+                    return redirect("incidents:incident", access.organization.slug, incident.pk)
+    return _detail(request, access, incident, {"import_form": form}, status=400)
+
+
+@org_view(Capability.VIEW_SENSITIVE)
+@require_GET
+def individuals(request: HttpRequest, incident_id: int) -> HttpResponse:
+    access = _access(request)
+    incident = _incident(access, incident_id)
+    people = services.read_individuals(access, incident)
+    return render(request, "incidents/individuals.html", {"incident": incident, "people": people})
+
+
+@org_view(Capability.EXPORT)
+@require_GET
+def log_csv(request: HttpRequest) -> HttpResponseBase:
+    access = _access(request)
+    from hipaaops.audit.models import Action
+    from hipaaops.audit.services import record
+
+    record(
+        Action.EXPORT,
+        actor=access.user,
+        organization=access.organization,
+        object_type="incidents.incident",
+        object_repr="Incident and breach log CSV",
+    )
+    response = StreamingHttpResponse(
+        exports.log_csv(access.organization), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="incident-log-{access.organization.slug}.csv"'
+    )
+    return response
