@@ -37,10 +37,10 @@ from hipaaops.core.middleware import user_has_mfa
 from hipaaops.core.roles import Capability
 from hipaaops.core.tenancy import get_for_organization
 from hipaaops.dashboard.figures import figures_for
+from hipaaops.incidents.api import router as incidents_router
 from hipaaops.organizations import services as org_services
 from hipaaops.organizations.access import OrgAccess
 from hipaaops.organizations.models import EmergencyAccessGrant, Membership
-from hipaaops.incidents.api import router as incidents_router
 from hipaaops.readiness.api import router as readiness_router
 from hipaaops.safeguards.api import router as safeguards_router
 
