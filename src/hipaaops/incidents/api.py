@@ -306,7 +306,7 @@ def import_individuals(
     if file.size is not None and file.size > 200 * 1024 * 1024:
         raise DomainError("The file is larger than 200 MB.", field="file")
     report = services.import_individuals(
-        access, _incident(access, incident_id), file.read(), dry_run=dry_run
+        access, _incident(access, incident_id), file.file, dry_run=dry_run
     )
     return {
         "rows": report.rows,

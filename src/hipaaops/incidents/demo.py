@@ -203,4 +203,21 @@ def load_incidents(ctx: DemoContext) -> None:
     services.finalize_determination(owner_access, current_determination(phish))  # type: ignore[arg-type]
     report = services.import_individuals(access, phish, _individuals_csv(560, 54, 12))
     assert report.imported, report.errors
+    services.set_notice_content(
+        access,
+        phish,
+        what_happened="Someone tricked a member of our front-desk staff into giving away the password "
+        "to a shared e-mail box. For two days they could read the messages in it, which included "
+        "appointment reminders.",
+        information=["name", "dob", "clinical"],
+        steps="You do not need to change anything about your care.",
+        what_we_are_doing="We locked the mailbox, changed the password and turned on two-step sign-in "
+        "for every mailbox. We are training our staff to spot fake e-mails, and we reported this to "
+        "the Department of Health and Human Services.",
+        phone="1-800-555-0142",
+        email="privacy@lakeside.example",
+        website="lakeside.example/notice",
+        postal_address="Privacy Officer, Lakeside Family Medicine, 210 Harbor Way, Vancouver, WA 98660",
+        signer="Jordan Reyes, Privacy and Security Official",
+    )
     services.change_status(access, phish, "notifying")

@@ -315,3 +315,44 @@ def _iso(value: Any) -> str | None:
 class ImportForm(forms.Form):
     file = forms.FileField(label="Affected individuals (CSV)")
     dry_run = forms.BooleanField(required=False, initial=True, label="Check only (dry run)")
+
+
+class NoticeForm(forms.Form):
+    what_happened = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+        label="(A) What happened",
+    )
+    information = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="(B) What information was involved",
+    )
+    steps = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
+        label="(C) Steps to add to the standard ones",
+    )
+    what_we_are_doing = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+        label="(D) What we are doing",
+    )
+    phone = forms.CharField(required=False, max_length=40, label="(E) Toll-free number")
+    email = forms.CharField(required=False, max_length=254, label="(E) E-mail address")
+    website = forms.CharField(required=False, max_length=200, label="(E) Web site")
+    postal_address = forms.CharField(required=False, max_length=500, label="(E) Postal address")
+    signer = forms.CharField(required=False, max_length=200, label="Signed by")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from hipaaops.incidents.rules.letters import INFORMATION_WORDS
+
+        field = self.fields["information"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            (k, v.replace("your ", "").capitalize()) for k, v in INFORMATION_WORDS.items()
+        ]

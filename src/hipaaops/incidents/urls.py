@@ -18,5 +18,9 @@ urlpatterns = [
     path("<int:incident_id>/facts/", views.facts, name="facts"),
     path("<int:incident_id>/individuals/import/", views.import_individuals, name="import"),
     path("<int:incident_id>/individuals/", views.individuals, name="individuals"),
+    path("<int:incident_id>/notice/", views.notice, name="notice"),
+    path("<int:incident_id>/letters.pdf", views.letters_pdf, name="letters"),
+    path("<int:incident_id>/letters/<int:individual_id>.pdf", views.letter_pdf, name="letter"),
+    path("<int:incident_id>/mailhouse.csv", views.mailhouse_csv, name="mailhouse"),
     path("tasks/<int:task_id>/done/", views.task_done, name="task_done"),
 ]

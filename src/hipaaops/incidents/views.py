@@ -16,17 +16,20 @@ from hipaaops.core.errors import DomainError
 from hipaaops.core.roles import Capability
 from hipaaops.core.tenancy import get_for_organization
 from hipaaops.core.views import domain_error_to_form
-from hipaaops.incidents import exports, selectors, services
+from hipaaops.incidents import exports, letters, selectors, services
 from hipaaops.incidents.forms import (
     DeterminationForm,
     FactsForm,
     ImportForm,
     IncidentForm,
+    NoticeForm,
     StatusForm,
     TaskForm,
     TimelineForm,
 )
-from hipaaops.incidents.models import Incident, Status, Task
+from hipaaops.incidents.models import AffectedIndividual, Incident, NoticeContent, Status, Task
+from hipaaops.incidents.rules import RuleInputError
+from hipaaops.incidents.rules.letters import PLAIN_LANGUAGE_GRADE
 from hipaaops.organizations.access import OrgAccess
 from hipaaops.organizations.decorators import org_view
 from hipaaops.safeguards.selectors import members as org_members
@@ -107,10 +110,18 @@ def _detail(
             )
         ),
         "facts_form": FactsForm(initial=_facts_initial(facts)),
+        "notice_form": NoticeForm(initial=_notice_initial(incident)),
         "import_form": ImportForm(),
     }
     defaults.update(forms)
     loaded = services.state_counts(incident)
+    notice = NoticeContent.objects.filter(incident=incident).first()
+    preview, grade, preview_problem = None, None, ""
+    if notice is not None:
+        try:
+            preview, grade = letters.sample(incident, notice)
+        except RuleInputError as exc:
+            preview_problem = exc.message
     return render(
         request,
         "incidents/incident.html",
@@ -126,6 +137,10 @@ def _detail(
             "can_edit": access.can(Capability.EDIT_RECORDS),
             "can_approve": access.can(Capability.APPROVE),
             "can_sensitive": access.can(Capability.VIEW_SENSITIVE),
+            "preview": preview,
+            "grade": grade,
+            "grade_limit": PLAIN_LANGUAGE_GRADE,
+            "preview_problem": preview_problem,
             **defaults,
         },
         status=status,
@@ -148,6 +163,13 @@ def _facts_initial(facts: Any) -> dict[str, Any]:
         "ba_is_agent": ba.get("is_agent", False),
         "baa_reporting_days": facts.baa_reporting_days,
     }
+
+
+def _notice_initial(incident: Incident) -> dict[str, Any]:
+    notice = NoticeContent.objects.filter(incident=incident).first()
+    if notice is None:
+        return {"what_happened": incident.description, "signer": ""}
+    return {f: getattr(notice, f) for f in services.NOTICE_FIELDS}
 
 
 @org_view(Capability.VIEW_RECORDS)
@@ -311,7 +333,7 @@ def import_individuals(request: HttpRequest, incident_id: int) -> HttpResponse:
         else:
             try:
                 report = services.import_individuals(
-                    access, incident, upload.read(), dry_run=form.cleaned_data["dry_run"]
+                    access, incident, upload.file, dry_run=form.cleaned_data["dry_run"]
                 )
             except DomainError as exc:
                 domain_error_to_form(form, exc)
@@ -360,4 +382,99 @@ def log_csv(request: HttpRequest) -> HttpResponseBase:
     response["Content-Disposition"] = (
         f'attachment; filename="incident-log-{access.organization.slug}.csv"'
     )
+    return response
+
+
+@org_view(Capability.EDIT_RECORDS)
+@require_POST
+def notice(request: HttpRequest, incident_id: int) -> HttpResponse:
+    def act(access: OrgAccess, incident: Incident, form: Any) -> str:
+        services.set_notice_content(access, incident, **form.cleaned_data)
+        return "Notice content saved."
+
+    return _post(request, incident_id, "notice_form", lambda a, i: NoticeForm(request.POST), act)
+
+
+def _notice_or_404(incident: Incident) -> NoticeContent:
+    from django.http import Http404
+
+    found = NoticeContent.objects.filter(incident=incident).first()
+    if found is None:
+        raise Http404("No notice content yet.")
+    return found
+
+
+@org_view(Capability.VIEW_SENSITIVE)
+@require_GET
+def letters_pdf(request: HttpRequest, incident_id: int) -> HttpResponseBase:
+    """The print-ready letters: one PDF for up to 1,000 letters, or a ZIP of numbered PDFs of at
+    most 1,000 letters each, assembled in a temporary file (never all in memory)."""
+    import tempfile
+    import zipfile
+
+    from django.http import FileResponse
+
+    access = _access(request)
+    incident = _incident(access, incident_id)
+    content = _notice_or_404(incident)
+    problems = letters.rules.missing_elements(letters.content_of(incident, content))
+    if problems:
+        messages.error(request, f"The letters cannot be made yet: {problems[0][1]}")
+        return redirect("incidents:incident", access.organization.slug, incident.pk)
+    count = AffectedIndividual.objects.filter(incident=incident, contact_insufficient=False).count()
+    if count == 0:
+        messages.error(request, "No affected individual with contact information is loaded.")
+        return redirect("incidents:incident", access.organization.slug, incident.pk)
+    services.record_letters_export(access, incident, what="letters", count=count)
+    parts = letters.batches(incident, content)
+    if count <= letters.BATCH:
+        _, pdf = next(parts)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{incident.reference}-letters.pdf"'
+        return response
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
+    with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
+        for first, pdf in parts:
+            archive.writestr(f"{incident.reference}-letters-{first:07d}.pdf", pdf)
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{incident.reference}-letters.zip",
+        content_type="application/zip",
+    )
+
+
+@org_view(Capability.VIEW_SENSITIVE)
+@require_GET
+def letter_pdf(request: HttpRequest, incident_id: int, individual_id: int) -> HttpResponseBase:
+    access = _access(request)
+    incident = _incident(access, incident_id)
+    person = get_for_organization(
+        AffectedIndividual.objects.all(), access.organization, pk=individual_id, incident=incident
+    )
+    try:
+        pdf = letters.one_letter(incident, _notice_or_404(incident), person)
+    except RuleInputError as exc:
+        messages.error(request, f"The letter cannot be made yet: {exc.message}")
+        return redirect("incidents:incident", access.organization.slug, incident.pk)
+    services.record_letters_export(access, incident, what=f"letter, line {person.line}", count=1)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{incident.reference}-letter-{person.line}.pdf"'
+    )
+    return response
+
+
+@org_view(Capability.VIEW_SENSITIVE)
+@require_GET
+def mailhouse_csv(request: HttpRequest, incident_id: int) -> HttpResponseBase:
+    access = _access(request)
+    incident = _incident(access, incident_id)
+    count = AffectedIndividual.objects.filter(incident=incident, contact_insufficient=False).count()
+    services.record_letters_export(access, incident, what="mail house CSV", count=count)
+    response = StreamingHttpResponse(
+        letters.mailhouse_csv(incident), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{incident.reference}-mailhouse.csv"'
     return response
