@@ -220,6 +220,10 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{'floor: typst alone, same letters':40}{lc:>11,}{typst_floor:>8.1f}s{lc / typst_floor:>10,.0f}"
         )
+        import resource
+
+        child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"{'largest worker process (peak RSS)':40}{'':11}{'':9}{'':10}{child_peak:>9.1f} MiB")
         print()
         flat_import = ip <= ip_s * 1.25 + 16
         flat_letters = lp <= lp_s * 1.25 + 16

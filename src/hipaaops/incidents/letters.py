@@ -129,6 +129,13 @@ def _letter_batches(
         yield number, batch
 
 
+# typst keeps what it laid out in a cache for the life of the process, so a process that lays out
+# batch after batch grows by hundreds of megabytes each time (5 GB after about ten batches of
+# 1,000 letters). Batches are therefore laid out in worker processes that are replaced after
+# this many batches; a single batch is laid out in place.
+BATCHES_PER_WORKER = 2
+
+
 def batches(
     incident: Incident,
     notice: NoticeContent,
@@ -138,10 +145,13 @@ def batches(
     workers: int = 1,
 ) -> Iterator[tuple[int, bytes]]:
     """Print-ready PDFs of at most ``size`` letters each, numbered from 1, in order: (first
-    letter number, PDF). With ``workers`` > 1, typst lays out batches in that many processes; at
-    most two batches per worker are in flight, so memory stays bounded."""
+    letter number, PDF). Typst runs in ``workers`` worker processes (spawned, and replaced every
+    few batches); at most two batches per worker are in flight, so memory stays bounded."""
     stamp = timezone.make_aware(datetime.combine(on or timezone.localdate(), time(12)))
-    if workers <= 1:
+    count = AffectedIndividual.objects.filter(
+        organization_id=incident.organization_id, incident=incident, contact_insufficient=False
+    ).count()
+    if count <= size:
         for number, batch in _letter_batches(incident, notice, size):
             yield number, _pdf(incident, batch, number, stamp)
         return
@@ -149,11 +159,14 @@ def batches(
     import multiprocessing
     from concurrent.futures import Future, ProcessPoolExecutor
 
+    workers = max(workers, 1)
     template = TEMPLATE.read_bytes()
     pending: collections.deque[tuple[int, Future[bytes]]] = collections.deque()
     # spawn, not fork: a forked copy of a process with threads and open connections can hang.
     spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=spawn, max_tasks_per_child=BATCHES_PER_WORKER
+    ) as pool:
         for number, batch in _letter_batches(incident, notice, size):
             data = _batch_json(incident, batch, number, stamp)
             pending.append(

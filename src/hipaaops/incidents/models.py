@@ -243,3 +243,27 @@ class NoticeContent(TenantModel):
 
     def __str__(self) -> str:
         return f"Notice content of {self.incident.reference}"
+
+
+class DeadlineReminder(TenantModel):
+    """A reminder sent for one notification deadline, so each is sent once (14, 7 and 1 days
+    before)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="reminders")
+    obligation = models.CharField(max_length=40)
+    state = models.CharField(max_length=2, blank=True)
+    due_on = models.DateField()
+    days_before = models.PositiveSmallIntegerField()
+    sent_to = models.TextField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "obligation", "state", "due_on", "days_before"],
+                name="one_reminder_per_deadline_and_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident.reference} {self.obligation} {self.days_before} days"

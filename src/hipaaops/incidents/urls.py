@@ -8,6 +8,7 @@ app_name = "incidents"
 urlpatterns = [
     path("", views.register, name="register"),
     path("log.csv", views.log_csv, name="log_csv"),
+    path("annual-log.csv", views.annual_log, name="annual_log"),
     path("<int:incident_id>/", views.incident_view, name="incident"),
     path("<int:incident_id>/edit/", views.edit, name="edit"),
     path("<int:incident_id>/status/", views.status, name="status"),
@@ -22,5 +23,6 @@ urlpatterns = [
     path("<int:incident_id>/letters.pdf", views.letters_pdf, name="letters"),
     path("<int:incident_id>/letters/<int:individual_id>.pdf", views.letter_pdf, name="letter"),
     path("<int:incident_id>/mailhouse.csv", views.mailhouse_csv, name="mailhouse"),
+    path("<int:incident_id>/hhs-report.<str:fmt>", views.data_sheet, name="data_sheet"),
     path("tasks/<int:task_id>/done/", views.task_done, name="task_done"),
 ]

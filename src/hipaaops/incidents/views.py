@@ -16,7 +16,7 @@ from hipaaops.core.errors import DomainError
 from hipaaops.core.roles import Capability
 from hipaaops.core.tenancy import get_for_organization
 from hipaaops.core.views import domain_error_to_form
-from hipaaops.incidents import exports, letters, selectors, services
+from hipaaops.incidents import exports, letters, selectors, services, submissions
 from hipaaops.incidents.forms import (
     DeterminationForm,
     FactsForm,
@@ -115,6 +115,11 @@ def _detail(
     }
     defaults.update(forms)
     loaded = services.state_counts(incident)
+    drafts = (
+        {"media": submissions.media_notice(incident), "web": submissions.web_notice(incident)}
+        if obligations
+        else None
+    )
     notice = NoticeContent.objects.filter(incident=incident).first()
     preview, grade, preview_problem = None, None, ""
     if notice is not None:
@@ -137,6 +142,9 @@ def _detail(
             "can_edit": access.can(Capability.EDIT_RECORDS),
             "can_approve": access.can(Capability.APPROVE),
             "can_sensitive": access.can(Capability.VIEW_SENSITIVE),
+            "drafts": drafts,
+            "obligation_ids": {o.id for o in obligations},
+            "can_export": access.can(Capability.EXPORT),
             "preview": preview,
             "grade": grade,
             "grade_limit": PLAIN_LANGUAGE_GRADE,
@@ -477,4 +485,73 @@ def mailhouse_csv(request: HttpRequest, incident_id: int) -> HttpResponseBase:
         letters.mailhouse_csv(incident), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{incident.reference}-mailhouse.csv"'
+    return response
+
+
+@org_view(Capability.EXPORT)
+@require_GET
+def data_sheet(request: HttpRequest, incident_id: int, fmt: str) -> HttpResponseBase:
+    """The HHS breach portal data sheet (45 CFR 164.408) as JSON or CSV."""
+    import json
+
+    from django.http import Http404
+
+    from hipaaops.audit.models import Action
+    from hipaaops.audit.services import record
+
+    access = _access(request)
+    incident = _incident(access, incident_id)
+    if fmt not in ("json", "csv"):
+        raise Http404("json or csv")
+    record(
+        Action.EXPORT,
+        actor=access.user,
+        organization=access.organization,
+        target=incident,
+        changes={"export": f"HHS data sheet {fmt}"},
+    )
+    name = f"{incident.reference}-hhs-breach-report.{fmt}"
+    if fmt == "json":
+        response = HttpResponse(
+            json.dumps(submissions.hhs_data_sheet(incident), indent=2),
+            content_type="application/json",
+        )
+    else:
+        response = StreamingHttpResponse(
+            submissions.data_sheet_csv(incident), content_type="text/csv; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@org_view(Capability.EXPORT)
+@require_GET
+def annual_log(request: HttpRequest) -> HttpResponseBase:
+    """The annual log of breaches under 500 for a calendar year (45 CFR 164.408(c))."""
+    from django.utils import timezone
+
+    from hipaaops.audit.models import Action
+    from hipaaops.audit.services import record
+
+    access = _access(request)
+    text = request.GET.get("year", "")
+    year = int(text) if text.isdigit() and 2009 <= int(text) <= timezone.localdate().year else None
+    if year is None:
+        return HttpResponse(
+            "year must be a calendar year from 2009 to this year, such as ?year=2026",
+            status=400,
+            content_type="text/plain",
+        )
+    record(
+        Action.EXPORT,
+        actor=access.user,
+        organization=access.organization,
+        object_type="incidents.incident",
+        object_repr=f"Annual breach log {year}",
+    )
+    response = StreamingHttpResponse(
+        submissions.annual_log_csv(access.organization, year),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="breach-log-{year}.csv"'
     return response
