@@ -511,6 +511,7 @@ def data_sheet(request: HttpRequest, incident_id: int, fmt: str) -> HttpResponse
         changes={"export": f"HHS data sheet {fmt}"},
     )
     name = f"{incident.reference}-hhs-breach-report.{fmt}"
+    response: HttpResponseBase
     if fmt == "json":
         response = HttpResponse(
             json.dumps(submissions.hhs_data_sheet(incident), indent=2),
