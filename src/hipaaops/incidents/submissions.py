@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from hipaaops.core.spreadsheet import csv_lines
 from hipaaops.incidents import selectors
-from hipaaops.incidents.models import Incident, NoticeContent
+from hipaaops.incidents.models import Incident, NoticeContent, NotificationFacts
 from hipaaops.incidents.rules.facts import SECRETARY_IMMEDIATE_AT_LEAST
 from hipaaops.incidents.services import current_determination, state_counts
 
@@ -55,7 +55,11 @@ PHI_TYPES = {
 
 def affected_count(incident: Incident) -> tuple[int, dict[str, int]]:
     loaded = state_counts(incident)
-    by_state = loaded[0] if loaded else dict(incident.facts.affected_by_state)
+    if loaded:
+        by_state = loaded[0]
+    else:  # read afresh: the incident object may hold the facts as they were when it was made
+        facts = NotificationFacts.objects.filter(incident=incident).first()
+        by_state = dict(facts.affected_by_state) if facts else {}
     return sum(by_state.values()), by_state
 
 
