@@ -356,3 +356,8 @@ class NoticeForm(forms.Form):
         field.choices = [
             (k, v.replace("your ", "").capitalize()) for k, v in INFORMATION_WORDS.items()
         ]
+
+
+class AttachForm(forms.Form):
+    title = forms.CharField(max_length=200, required=False)
+    file = forms.FileField(help_text="PDF, image, Office document or plain text.")

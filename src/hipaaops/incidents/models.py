@@ -78,6 +78,8 @@ class Incident(TenantModel):
     updated_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # Attachments: hashed, kept, sniffed files in the one document store.
+    documents = models.ManyToManyField("safeguards.Document", blank=True, related_name="incidents")
 
     class Meta:
         ordering = ["-discovered_on", "-number"]

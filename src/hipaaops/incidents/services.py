@@ -871,3 +871,77 @@ def record_letters_export(access: OrgAccess, incident: Incident, *, what: str, c
         target=incident,
         changes={"export": what, "count": count},
     )
+
+
+def attach_file(access: OrgAccess, incident: Incident, upload: Any, *, title: str = "") -> Any:
+    """Keep a file with the incident (evidence, a police report, a forensic report): the kind is
+    read from its first bytes, it is hashed and never changes (45 CFR 164.316(b), 164.530(j))."""
+    from hipaaops.safeguards.services import attach_document
+
+    access.require(Capability.EDIT_RECORDS)
+    with transaction.atomic():
+        document = attach_document(access, upload, title=title)
+        incident.documents.add(document)
+        _timeline(
+            incident, TimelineEntry.Kind.ACTION, f"File attached: {document.title}.", access.user
+        )
+        record(
+            Action.UPDATE,
+            actor=access.user,
+            organization=access.organization,
+            target=incident,
+            changes={"attached": document.pk, "sha256": document.sha256},
+        )
+    return document
+
+
+def business_associate_notice(incident: Incident) -> str:
+    """A business associate's notice of a breach to the covered entity (45 CFR 164.410(c)): what
+    is known, with the individuals identified in the attached list."""
+    from hipaaops.incidents.models import NoticeContent
+
+    notice = NoticeContent.objects.filter(incident=incident).first()
+    loaded = state_counts(incident)
+    count = sum(loaded[0].values()) if loaded else sum(incident.facts.affected_by_state.values())
+    occurred = (
+        f"on {incident.occurred_on.isoformat()}"
+        if incident.occurred_on
+        else "on a date not yet known"
+    )
+    return (
+        f"Notice of a breach of unsecured protected health information (45 CFR 164.410)\n\n"
+        f"From: {incident.organization.name}, business associate\n"
+        f"Our reference: {incident.reference}\n\n"
+        f"What happened: {(notice.what_happened if notice else incident.description) or incident.title}\n"
+        f"The breach occurred {occurred} and we discovered it on {incident.discovered_on.isoformat()}.\n"
+        f"Individuals affected: {count}. Each is identified in the attached list (164.410(c)(1)).\n"
+        f"What we are doing: {(notice.what_we_are_doing if notice else '') or 'see our contact below'}\n"
+        f"Contact: {(notice.phone if notice else '') or '[phone]'} {(notice.email if notice else '') or ''}\n\n"
+        "We will send any further information you need for your notices as we learn it "
+        "(164.410(c)(2))."
+    )
+
+
+def business_associate_identities(access: OrgAccess, incident: Incident) -> Iterator[str]:
+    """The identities of the affected individuals for the covered entity (164.410(c)(1)); the read
+    is recorded."""
+    from hipaaops.core.spreadsheet import csv_lines
+
+    people = read_individuals(access, incident)
+    rows: list[list[object]] = [
+        ["line", "name", "address", "state", "email", "phone", "deceased", "minor"]
+    ]
+    rows += [
+        [
+            p.line,
+            p.name,
+            p.address,
+            p.state,
+            p.email,
+            p.phone,
+            "yes" if p.deceased else "no",
+            "yes" if p.minor else "no",
+        ]
+        for p in people
+    ]
+    return csv_lines(rows)

@@ -198,3 +198,23 @@ def web_notice(incident: Incident) -> str:
         f"{notice.phone if notice and notice.phone else '[toll-free number]'}; the number works "
         "for at least 90 days. This notice stays on our home page for 90 days."
     )
+
+
+def annual_log_pdf(org: Organization, year: int) -> bytes:
+    import json
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    import typst
+
+    template = Path(__file__).resolve().parent / "templates" / "incidents" / "annual_log.typ"
+    data = {"organization": org.name, "year": year, "entries": annual_log(org, year)}
+    pdf = typst.compile(
+        template.read_bytes(),
+        format="pdf",
+        sys_inputs={"data": json.dumps(data, default=str)},
+        ignore_system_fonts=True,
+        timestamp=int(datetime(year + 1, 1, 1, tzinfo=UTC).timestamp()),
+    )
+    assert isinstance(pdf, bytes)
+    return pdf

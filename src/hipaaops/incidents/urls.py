@@ -23,6 +23,12 @@ urlpatterns = [
     path("<int:incident_id>/letters.pdf", views.letters_pdf, name="letters"),
     path("<int:incident_id>/letters/<int:individual_id>.pdf", views.letter_pdf, name="letter"),
     path("<int:incident_id>/mailhouse.csv", views.mailhouse_csv, name="mailhouse"),
+    path("<int:incident_id>/attachments/", views.attach, name="attach"),
+    path(
+        "<int:incident_id>/covered-entity-individuals.csv",
+        views.ba_identities,
+        name="ba_identities",
+    ),
     path("<int:incident_id>/hhs-report.<str:fmt>", views.data_sheet, name="data_sheet"),
     path("tasks/<int:task_id>/done/", views.task_done, name="task_done"),
 ]

@@ -112,6 +112,7 @@ def _detail(
         "facts_form": FactsForm(initial=_facts_initial(facts)),
         "notice_form": NoticeForm(initial=_notice_initial(incident)),
         "import_form": ImportForm(),
+        "attach_form": _upload_form(),
     }
     defaults.update(forms)
     loaded = services.state_counts(incident)
@@ -143,6 +144,10 @@ def _detail(
             "can_approve": access.can(Capability.APPROVE),
             "can_sensitive": access.can(Capability.VIEW_SENSITIVE),
             "drafts": drafts,
+            "documents": incident.documents.all(),
+            "ba_notice": services.business_associate_notice(incident)
+            if org.entity_type == "business_associate" and obligations
+            else "",
             "obligation_ids": {o.id for o in obligations},
             "can_export": access.can(Capability.EXPORT),
             "preview": preview,
@@ -171,6 +176,12 @@ def _facts_initial(facts: Any) -> dict[str, Any]:
         "ba_is_agent": ba.get("is_agent", False),
         "baa_reporting_days": facts.baa_reporting_days,
     }
+
+
+def _upload_form() -> Any:
+    from hipaaops.incidents.forms import AttachForm
+
+    return AttachForm()
 
 
 def _notice_initial(incident: Incident) -> dict[str, Any]:
@@ -550,9 +561,51 @@ def annual_log(request: HttpRequest) -> HttpResponseBase:
         object_type="incidents.incident",
         object_repr=f"Annual breach log {year}",
     )
+    if request.GET.get("format") == "pdf":
+        pdf = HttpResponse(
+            submissions.annual_log_pdf(access.organization, year), content_type="application/pdf"
+        )
+        pdf["Content-Disposition"] = f'attachment; filename="breach-log-{year}.pdf"'
+        return pdf
     response = StreamingHttpResponse(
         submissions.annual_log_csv(access.organization, year),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="breach-log-{year}.csv"'
+    return response
+
+
+@org_view(Capability.EDIT_RECORDS)
+@require_POST
+def attach(request: HttpRequest, incident_id: int) -> HttpResponse:
+    from hipaaops.incidents.forms import AttachForm
+
+    def act(access: OrgAccess, incident: Incident, form: Any) -> str:
+        document = services.attach_file(
+            access, incident, form.cleaned_data["file"], title=form.cleaned_data.get("title", "")
+        )
+        return f"{document.title} attached (SHA-256 {document.sha256[:12]}…)."
+
+    return _post(
+        request,
+        incident_id,
+        "attach_form",
+        lambda a, i: AttachForm(request.POST, request.FILES),
+        act,
+    )
+
+
+@org_view(Capability.VIEW_SENSITIVE)
+@require_GET
+def ba_identities(request: HttpRequest, incident_id: int) -> HttpResponseBase:
+    """The identities of the affected individuals for the covered entity (164.410(c)(1))."""
+    access = _access(request)
+    incident = _incident(access, incident_id)
+    response = StreamingHttpResponse(
+        services.business_associate_identities(access, incident),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{incident.reference}-individuals-for-covered-entity.csv"'
+    )
     return response

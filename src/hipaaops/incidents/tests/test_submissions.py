@@ -118,3 +118,80 @@ def test_reminders_go_14_7_and_1_days_before_each_deadline_once(cast: Any, mailo
     assert len(mailoutbox) == 3
     assert "due in 14 days" in mailoutbox[0].subject and incident.reference in mailoutbox[0].subject
     assert mailoutbox[0].to == [cast.owner.email, cast.officer.email]  # no handler: the officials
+
+
+def test_files_are_attached_hashed_and_sniffed(cast: Any, client_for: Any) -> None:
+    import hashlib
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    incident = breach(cast, "With a file", {"CA": 3})
+    client = client_for(cast.officer)
+    url = f"/o/{cast.org.slug}/incidents/{incident.pk}/attachments/"
+    body = b"Police report number 2026-1141.\n"
+    done = client.post(
+        url, {"title": "Police report", "file": SimpleUploadedFile("report.txt", body)}
+    )
+    assert done.status_code == 302
+    document = incident.documents.get()
+    assert document.sha256 == hashlib.sha256(body).hexdigest()
+    refused = client.post(url, {"file": SimpleUploadedFile("run.pdf", b"MZ\x90\x00 not a pdf")})
+    assert refused.status_code == 400
+    assert incident.documents.count() == 1
+    assert "File attached" in incident.timeline.last().text
+    assert (
+        client_for(cast.auditor).post(url, {"file": SimpleUploadedFile("a.txt", b"x")}).status_code
+        == 403
+    )
+
+
+def test_a_business_associate_gets_its_notice_and_the_identities(
+    cast: Any, client_for: Any
+) -> None:
+    from hipaaops.organizations.services import create_organization
+
+    ba = create_organization(
+        actor=None,
+        name="Billing Co",
+        slug="billco",
+        entity_type="business_associate",
+        owner=cast.owner,
+    )
+    access = access_organization(cast.owner, ba.slug)
+    incident = services.report_incident(
+        access,
+        title="Billing server breached",
+        category="hacking",
+        description="Server breached.",
+        discovered_on=timezone.localdate() - timedelta(days=2),
+    )
+    services.finalize_determination(
+        access, services.record_determination(access, incident, inputs=BREACH)
+    )
+    services.import_individuals(access, incident, "name,state\nAda Quill,OR\nBen Stroud,WA\n")
+    text = services.business_associate_notice(incident)
+    assert "164.410" in text and "Individuals affected: 2" in text
+    client = client_for(cast.owner)
+    page = client.get(f"/o/{ba.slug}/incidents/{incident.pk}/")
+    assert b"Notice to the covered entity" in page.content
+    identities = b"".join(
+        client.get(
+            f"/o/{ba.slug}/incidents/{incident.pk}/covered-entity-individuals.csv"
+        ).streaming_content
+    ).decode()
+    assert "Ada Quill" in identities and "Ben Stroud" in identities
+
+
+def test_the_annual_log_as_pdf(cast: Any, client_for: Any) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    small = breach(cast, "Small one", {"CA": 7})
+    response = client_for(cast.officer).get(
+        f"/o/{cast.org.slug}/incidents/annual-log.csv",
+        {"year": small.discovered_on.year, "format": "pdf"},
+    )
+    assert response["Content-Type"] == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert small.reference in text and "164.408(c)" in text
