@@ -12,6 +12,7 @@ org_patterns = [
     path("safeguards/", include("hipaaops.safeguards.urls")),
     path("readiness/", include("hipaaops.readiness.urls")),
     path("incidents/", include("hipaaops.incidents.urls")),
+    path("privacy/", include("hipaaops.privacy.urls")),
 ]
 
 urlpatterns = [

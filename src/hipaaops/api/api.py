@@ -41,6 +41,7 @@ from hipaaops.incidents.api import router as incidents_router
 from hipaaops.organizations import services as org_services
 from hipaaops.organizations.access import OrgAccess
 from hipaaops.organizations.models import EmergencyAccessGrant, Membership
+from hipaaops.privacy.api import router as privacy_router
 from hipaaops.readiness.api import router as readiness_router
 from hipaaops.safeguards.api import router as safeguards_router
 
@@ -370,6 +371,7 @@ def list_organizations(request: HttpRequest) -> Any:
 orgs.add_router("/{org}/safeguards", safeguards_router)
 orgs.add_router("/{org}/readiness", readiness_router)
 orgs.add_router("/{org}", incidents_router)
+orgs.add_router("/{org}/privacy", privacy_router)
 api.add_router("/orgs", orgs)
 
 

@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 
+from hipaaops.core.navigation import NavItem
+from hipaaops.core.roles import Capability
+
 
 class PrivacyConfig(AppConfig):
     """Privacy Rule operations (45 CFR 164.520-164.530): individuals' rights and their clocks."""
@@ -7,3 +10,7 @@ class PrivacyConfig(AppConfig):
     name = "hipaaops.privacy"
     label = "privacy"
     verbose_name = "Privacy Rule operations"
+    nav_items = [NavItem("Rights requests", "privacy:register", Capability.VIEW_RECORDS, 450)]
+
+    def ready(self) -> None:
+        from hipaaops.privacy import demo, figures  # noqa: F401 - they register themselves

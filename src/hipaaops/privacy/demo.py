@@ -1,0 +1,77 @@
+"""The demo practice's rights requests: an access request due soon, an amendment that was
+extended, and an access request answered with its fee."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from hipaaops.core.demo import SIGN_IN_EMAIL, DemoContext, register
+
+
+@register(70, "privacy")
+def load_requests(ctx: DemoContext) -> None:
+    from hipaaops.organizations.access import access_organization
+    from hipaaops.privacy import services
+
+    org = ctx.organization
+    officer = ctx.people[SIGN_IN_EMAIL]
+    access = access_organization(officer, org.slug)
+    today = timezone.localdate()
+    services.receive_request(
+        access,
+        right="access",
+        received_on=today - timedelta(days=24),
+        requester="Marisol Vega",
+        contact="marisol.vega@example.net",
+        channel="patient portal",
+        identity_verification="Signed in to the patient portal with her own account.",
+        form_and_format="Electronic copy (PDF) by secure e-mail",
+        summary="Visit notes and lab results for 2025.",
+        assignee=officer.pk,
+    )
+    amendment = services.receive_request(
+        access,
+        right="amendment",
+        received_on=today - timedelta(days=50),
+        requester="Hector Lindqvist",
+        channel="mail",
+        identity_verification="Signature matched the one on file.",
+        summary="Asks to correct the allergy list (penicillin recorded by mistake).",
+        assignee=officer.pk,
+    )
+    services.extend_request(
+        access,
+        amendment,
+        extended_on=today - timedelta(days=20),
+        reason="The prescribing clinician is on leave until next month and must review the entry.",
+    )
+    answered = services.receive_request(
+        access,
+        right="access",
+        received_on=today - timedelta(days=40),
+        requester="Dana Whitlock",
+        individual="Leo Whitlock",
+        representative_basis="Parent of a minor child",
+        channel="in person",
+        identity_verification="Driver's licence and birth certificate seen at the front desk.",
+        form_and_format="Paper copy by mail",
+        assignee=ctx.people["frontdesk@lakeside.example"].pk,
+    )
+    services.set_fee(
+        access,
+        answered,
+        labor_hours="0.5",
+        labor_rate_per_hour="24",
+        supplies="3.20",
+        postage="1.50",
+        mailed=True,
+    )
+    services.respond(
+        access,
+        answered,
+        status="granted",
+        sent_on=today - timedelta(days=31),
+        summary="Copy mailed with the itemized fee.",
+    )

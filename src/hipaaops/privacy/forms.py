@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from hipaaops.privacy.models import RequestRight, RequestStatus
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class RequestForm(forms.Form):
+    right = forms.ChoiceField(choices=RequestRight.choices)
+    received_on = forms.DateField(widget=DateInput)
+    requester = forms.CharField(max_length=200, label="Requester's name")
+    individual = forms.CharField(
+        max_length=200, required=False, label="The individual, if someone else"
+    )
+    representative_basis = forms.CharField(
+        max_length=500, required=False, label="Basis of a personal representative"
+    )
+    contact = forms.CharField(max_length=500, required=False, label="How to reach the requester")
+    channel = forms.CharField(
+        max_length=40, required=False, label="Received by (mail, portal, in person...)"
+    )
+    identity_verification = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="How identity and authority were verified (164.514(h))",
+    )
+    form_and_format = forms.CharField(
+        max_length=200, required=False, label="Form and format asked for"
+    )
+    summary = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
+    )
+    assignee = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, members: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Nobody yet")] + [(m.user_id, m.user.email) for m in members]
+        self.fields["received_on"].initial = timezone.localdate()
+
+
+class ExtendForm(forms.Form):
+    extended_on = forms.DateField(widget=DateInput, label="Written statement given on")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, label="Reasons for the delay"
+    )
+    expected_date = forms.DateField(
+        widget=DateInput, required=False, label="Date by which we will act"
+    )
+
+
+class FeeForm(forms.Form):
+    labor_hours = forms.DecimalField(min_value=0, max_digits=6, decimal_places=2, required=False)
+    labor_rate_per_hour = forms.DecimalField(
+        min_value=0, max_digits=8, decimal_places=2, required=False
+    )
+    supplies = forms.DecimalField(min_value=0, max_digits=8, decimal_places=2, required=False)
+    postage = forms.DecimalField(min_value=0, max_digits=8, decimal_places=2, required=False)
+    mailed = forms.BooleanField(required=False, label="The individual asked for it to be mailed")
+    summary_preparation = forms.DecimalField(
+        min_value=0, max_digits=8, decimal_places=2, required=False
+    )
+    summary_agreed = forms.BooleanField(
+        required=False, label="The individual agreed to a summary and its fee"
+    )
+
+
+class RespondForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[
+            (s.value, s.label)
+            for s in (
+                RequestStatus.GRANTED,
+                RequestStatus.PARTLY_GRANTED,
+                RequestStatus.DENIED,
+                RequestStatus.WITHDRAWN,
+            )
+        ]
+    )
+    sent_on = forms.DateField(widget=DateInput, label="Response sent on")
+    summary = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
+    )
+    denial_ground = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
+    )
+    denial_reviewable = forms.TypedChoiceField(
+        required=False,
+        choices=[
+            ("", "Not a denial of access"),
+            ("yes", "Reviewable ground"),
+            ("no", "Unreviewable ground"),
+        ],
+        coerce=lambda v: v == "yes",
+        empty_value=None,
+    )

@@ -1,0 +1,93 @@
+"""The Privacy Rule request register: individuals' requests under 45 CFR 164.522-164.528 with their
+clocks, who asked and for whom (stored encrypted), how identity was verified (164.514(h)), and
+what was decided and sent."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from hipaaops.core.crypto import EncryptedJSONField
+from hipaaops.core.tenancy import TenantModel
+
+
+class RequestRight(models.TextChoices):
+    ACCESS = "access", "Access to inspect or get a copy (164.524)"
+    AMENDMENT = "amendment", "Amendment (164.526)"
+    ACCOUNTING = "accounting", "Accounting of disclosures (164.528)"
+    RESTRICTION = "restriction", "Restriction (164.522(a))"
+    CONFIDENTIAL_COMMUNICATIONS = (
+        "confidential_communications",
+        "Confidential communications (164.522(b))",
+    )
+
+
+class RequestStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    IN_PROGRESS = "in_progress", "In progress"
+    EXTENDED = "extended", "Extended"
+    GRANTED = "granted", "Granted, response sent"
+    PARTLY_GRANTED = "partly_granted", "Partly granted, response sent"
+    DENIED = "denied", "Denied, response sent"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+CLOSED_STATUSES = (
+    RequestStatus.GRANTED,
+    RequestStatus.PARTLY_GRANTED,
+    RequestStatus.DENIED,
+    RequestStatus.WITHDRAWN,
+)
+
+
+class PrivacyRequest(TenantModel):
+    """One request by or for an individual. The requester's and the individual's details are
+    one encrypted document; reading them is recorded in the audit trail."""
+
+    number = models.PositiveIntegerField()  # per organization: REQ-0001
+    right = models.CharField(max_length=40, choices=RequestRight.choices)
+    people = EncryptedJSONField(
+        default=dict
+    )  # requester, individual, contact, representative basis
+    received_on = models.DateField()
+    channel = models.CharField(max_length=40, blank=True)  # mail, portal, in person, intake page
+    identity_verification = models.TextField(blank=True)  # 164.514(h)
+    form_and_format = models.CharField(max_length=200, blank=True)  # 164.524(c)(2)
+    summary = models.TextField(blank=True)  # what is asked, without PHI where possible
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=20, choices=RequestStatus.choices, default=RequestStatus.RECEIVED
+    )
+    extended_on = models.DateField(null=True, blank=True)
+    extension_reason = models.TextField(blank=True)
+    expected_date = models.DateField(null=True, blank=True)
+    fee = models.JSONField(null=True, blank=True)  # the itemized fee (164.524(c)(4)), when charged
+    denial_ground = models.TextField(blank=True)
+    denial_reviewable = models.BooleanField(null=True, blank=True)
+    response_sent_on = models.DateField(null=True, blank=True)
+    response_summary = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-received_on", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "number"], name="privacy_request_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.get_right_display()}"
+
+    @property
+    def reference(self) -> str:
+        return f"REQ-{self.number:04d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_STATUSES

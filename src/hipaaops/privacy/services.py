@@ -1,0 +1,337 @@
+"""All writes of the request register. Each runs in one transaction with its audit entry and
+refuses bad input with a ``DomainError`` naming the field: nothing is half-saved."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from hipaaops.audit.models import Action
+from hipaaops.audit.services import record, record_create, snapshot
+from hipaaops.core.errors import ConflictError, DomainError
+from hipaaops.core.roles import Capability
+from hipaaops.organizations.access import OrgAccess, member_of
+from hipaaops.privacy import rules
+from hipaaops.privacy.models import PrivacyRequest, RequestRight, RequestStatus
+
+CLOCKED = {
+    RequestRight.ACCESS: rules.Right.ACCESS,
+    RequestRight.AMENDMENT: rules.Right.AMENDMENT,
+    RequestRight.ACCOUNTING: rules.Right.ACCOUNTING,
+}
+RESPONSES = (
+    RequestStatus.GRANTED,
+    RequestStatus.PARTLY_GRANTED,
+    RequestStatus.DENIED,
+    RequestStatus.WITHDRAWN,
+)
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _date(value: Any, field: str, *, required: bool = True) -> date | None:
+    if value in (None, ""):
+        if required:
+            raise DomainError(f"Give the {field.replace('_', ' ')}.", field=field)
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise DomainError(
+            f"The {field.replace('_', ' ')} must be a date (YYYY-MM-DD).", field=field
+        ) from None
+
+
+def clock(request: PrivacyRequest) -> rules.Clock | None:
+    """The request's clock (164.524(b)(2), 164.526(b)(2), 164.528(c)(1)); None for the rights
+    without a time limit in the rule (restrictions, confidential communications)."""
+    right = CLOCKED.get(RequestRight(request.right))
+    if right is None:
+        return None
+    return rules.due_dates(
+        right,
+        request.received_on,
+        request.extended_on,
+        request.extension_reason or None if request.extended_on else None,
+        request.expected_date if request.extended_on else None,
+    )
+
+
+def receive_request(
+    access: OrgAccess,
+    *,
+    right: str,
+    received_on: Any,
+    requester: str,
+    individual: str = "",
+    contact: str = "",
+    representative_basis: str = "",
+    channel: str = "",
+    identity_verification: str = "",
+    form_and_format: str = "",
+    summary: str = "",
+    assignee: Any = None,
+) -> PrivacyRequest:
+    """Enter a request in the register; the clock starts on the day it was received."""
+    access.require(Capability.EDIT_RECORDS)
+    org = access.organization
+    if right not in RequestRight.values:
+        raise DomainError(f"Right must be one of {', '.join(RequestRight.values)}.", field="right")
+    received = _date(received_on, "received_on")
+    assert received is not None
+    if received > _today():
+        raise DomainError("A request cannot be received in the future.", field="received_on")
+    requester = (requester or "").strip()
+    if not requester:
+        raise DomainError("Name the person making the request.", field="requester")
+    individual = (individual or "").strip() or requester
+    if individual != requester and not (representative_basis or "").strip():
+        raise DomainError(
+            "Say on what basis the requester acts for the individual (a personal representative, "
+            "45 CFR 164.502(g)).",
+            field="representative_basis",
+        )
+    user = member_of(org, assignee, "assignee").user if assignee else None
+    with transaction.atomic():
+        number = (
+            PrivacyRequest.objects.filter(organization=org).aggregate(n=Max("number"))["n"] or 0
+        ) + 1
+        request = PrivacyRequest.objects.create(
+            organization=org,
+            number=number,
+            right=right,
+            people={  # type: ignore[misc]  # an encrypted JSON document
+                "requester": requester,
+                "individual": individual,
+                "contact": (contact or "").strip(),
+                "representative_basis": (representative_basis or "").strip(),
+            },
+            received_on=received,
+            channel=(channel or "").strip()[:40],
+            identity_verification=(identity_verification or "").strip(),
+            form_and_format=(form_and_format or "").strip()[:200],
+            summary=(summary or "").strip(),
+            assignee=user,
+        )
+        record_create(request, actor=access.user, organization=org)
+    return request
+
+
+def _locked(
+    access: OrgAccess, request: PrivacyRequest, expected_version: int | None
+) -> PrivacyRequest:
+    locked = PrivacyRequest.objects.select_for_update().get(
+        pk=request.pk, organization=access.organization
+    )
+    if expected_version is not None and locked.version != expected_version:
+        raise ConflictError(
+            f"Someone else changed this request (now version {locked.version}); reload it.",
+            field="version",
+        )
+    if not locked.is_open:
+        raise ConflictError("This request is closed.", field="status")
+    return locked
+
+
+def _save(access: OrgAccess, locked: PrivacyRequest, before: dict[str, Any]) -> PrivacyRequest:
+    locked.version += 1
+    locked.updated_at = timezone.now()
+    locked.save()
+    after = snapshot(locked)
+    record(
+        Action.UPDATE,
+        actor=access.user,
+        organization=access.organization,
+        target=locked,
+        changes={k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)},
+    )
+    return locked
+
+
+def extend_request(
+    access: OrgAccess,
+    request: PrivacyRequest,
+    *,
+    extended_on: Any,
+    reason: str,
+    expected_date: Any = None,
+    expected_version: int | None = None,
+) -> PrivacyRequest:
+    """Take the one extension: a written statement of the reasons and of the date action will be
+    taken, given within the first period (164.524(b)(2)(ii), 164.526(b)(2)(ii), 164.528(c)(1)(ii))."""
+    access.require(Capability.EDIT_RECORDS)
+    on = _date(extended_on, "extended_on")
+    expected = _date(expected_date, "expected_date", required=False)
+    if not (reason or "").strip():
+        raise DomainError(
+            "The written statement must give the reasons for the delay.", field="extension_reason"
+        )
+    with transaction.atomic():
+        locked = _locked(access, request, expected_version)
+        current = clock(locked)
+        if current is None:
+            raise DomainError("This right has no time limit to extend.", field="right")
+        try:
+            rules.extend(current, on, reason, expected)  # type: ignore[arg-type]
+        except rules.RuleInputError as exc:
+            raise DomainError(exc.message, field=exc.field) from None
+        before = snapshot(locked)
+        locked.extended_on, locked.extension_reason, locked.expected_date = (
+            on,
+            reason.strip(),
+            expected,
+        )
+        locked.status = RequestStatus.EXTENDED
+        return _save(access, locked, before)
+
+
+def set_fee(access: OrgAccess, request: PrivacyRequest, **costs: Any) -> PrivacyRequest:
+    """The reasonable, cost-based fee for an access copy, itemized (45 CFR 164.524(c)(4))."""
+    access.require(Capability.EDIT_RECORDS)
+    if request.right != RequestRight.ACCESS:
+        raise DomainError("A fee applies to copies under the right of access.", field="right")
+    values: dict[str, Any] = {}
+    for key in ("labor_hours", "labor_rate_per_hour", "supplies", "postage", "summary_preparation"):
+        try:
+            values[key] = Decimal(str(costs.get(key) or 0))
+        except InvalidOperation:
+            raise DomainError("Give an amount such as 12.50.", field=key) from None
+    try:
+        fee = rules.cost_based_fee(
+            rules.CopyCosts(
+                **values,
+                mailed=bool(costs.get("mailed")),
+                summary_agreed=bool(costs.get("summary_agreed")),
+            )
+        )
+    except rules.RuleInputError as exc:
+        raise DomainError(exc.message, field=exc.field) from None
+    with transaction.atomic():
+        locked = _locked(access, request, None)
+        before = snapshot(locked)
+        locked.fee = {
+            "total": str(fee.total),
+            "basis": fee.basis,
+            "lines": [
+                {
+                    "item": line.item,
+                    "description": line.description,
+                    "citation": line.citation,
+                    "amount": str(line.amount),
+                }
+                for line in fee.lines
+            ],
+        }
+        return _save(access, locked, before)
+
+
+def respond(
+    access: OrgAccess,
+    request: PrivacyRequest,
+    *,
+    status: str,
+    sent_on: Any,
+    summary: str = "",
+    denial_ground: str = "",
+    denial_reviewable: bool | None = None,
+    expected_version: int | None = None,
+) -> PrivacyRequest:
+    """Record the response sent. A denial states its ground (164.524(a)(2)-(3), 164.526(a)(2)) and
+    whether it may be reviewed; granting access needs the identity verified first (164.514(h))."""
+    access.require(Capability.EDIT_RECORDS)
+    if status not in RESPONSES:
+        raise DomainError(f"Status must be one of {', '.join(RESPONSES)}.", field="status")
+    sent = _date(sent_on, "sent_on")
+    assert sent is not None
+    if sent > _today():
+        raise DomainError("A response cannot be sent in the future.", field="sent_on")
+    if sent < request.received_on:
+        raise DomainError(
+            "A response is sent on or after the request was received.", field="sent_on"
+        )
+    if status in (RequestStatus.DENIED, RequestStatus.PARTLY_GRANTED) and not denial_ground.strip():
+        raise DomainError(
+            "A denial states its ground in plain language (45 CFR 164.524(d)(2), 164.526(d)(1)).",
+            field="denial_ground",
+        )
+    if (
+        status == RequestStatus.DENIED
+        and request.right == RequestRight.ACCESS
+        and denial_reviewable is None
+    ):
+        raise DomainError(
+            "Say whether the ground of the denial is reviewable (45 CFR 164.524(a)(2)-(3)).",
+            field="denial_reviewable",
+        )
+    with transaction.atomic():
+        locked = _locked(access, request, expected_version)
+        if (
+            status in (RequestStatus.GRANTED, RequestStatus.PARTLY_GRANTED)
+            and locked.right == RequestRight.ACCESS
+            and not locked.identity_verification.strip()
+        ):
+            raise DomainError(
+                "Record how the requester's identity and authority were verified before granting access (45 CFR 164.514(h)).",
+                field="identity_verification",
+            )
+        before = snapshot(locked)
+        locked.status = status
+        locked.response_sent_on = sent
+        locked.response_summary = summary.strip()
+        locked.denial_ground = denial_ground.strip()
+        locked.denial_reviewable = denial_reviewable
+        return _save(access, locked, before)
+
+
+def update_request(
+    access: OrgAccess,
+    request: PrivacyRequest,
+    *,
+    expected_version: int | None = None,
+    **changes: Any,
+) -> PrivacyRequest:
+    access.require(Capability.EDIT_RECORDS)
+    allowed = {"identity_verification", "form_and_format", "summary", "assignee", "status"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise DomainError(f"Cannot change {sorted(unknown)[0]}.", field=sorted(unknown)[0])
+    if "status" in changes and changes["status"] not in (
+        RequestStatus.RECEIVED,
+        RequestStatus.IN_PROGRESS,
+    ):
+        raise DomainError(
+            "Use the extension or the response to move a request further.", field="status"
+        )
+    with transaction.atomic():
+        locked = _locked(access, request, expected_version)
+        before = snapshot(locked)
+        for key, value in changes.items():
+            if key == "assignee":
+                value = member_of(access.organization, value, "assignee").user if value else None
+            elif isinstance(value, str):
+                value = value.strip()
+            setattr(locked, key, value)
+        return _save(access, locked, before)
+
+
+def read_people(access: OrgAccess, request: PrivacyRequest) -> dict[str, str]:
+    """Who asked and for whom, decrypted, for a role with the right; the read is recorded."""
+    access.require(Capability.VIEW_SENSITIVE)
+    record(
+        Action.READ_SENSITIVE,
+        actor=access.user,
+        organization=access.organization,
+        target=request,
+        changes={"viewed": "requester and individual"},
+    )
+    people: Any = request.people
+    return {k: str(v) for k, v in (people or {}).items()}

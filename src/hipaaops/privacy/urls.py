@@ -1,0 +1,14 @@
+from django.urls import path
+
+from hipaaops.privacy import views
+
+app_name = "privacy"
+
+# Mounted at /o/<org_slug>/privacy/.
+urlpatterns = [
+    path("requests/", views.register, name="register"),
+    path("requests/<int:request_id>/", views.request_view, name="request"),
+    path("requests/<int:request_id>/extend/", views.extend, name="extend"),
+    path("requests/<int:request_id>/fee/", views.fee, name="fee"),
+    path("requests/<int:request_id>/respond/", views.respond, name="respond"),
+]

@@ -1,0 +1,155 @@
+"""Rights request pages: the register and one request with its clock, extension, fee and response."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from hipaaops.core.errors import DomainError
+from hipaaops.core.roles import Capability
+from hipaaops.core.tenancy import get_for_organization
+from hipaaops.core.views import domain_error_to_form
+from hipaaops.organizations.access import OrgAccess
+from hipaaops.organizations.decorators import org_view
+from hipaaops.privacy import selectors, services
+from hipaaops.privacy.forms import ExtendForm, FeeForm, RequestForm, RespondForm
+from hipaaops.privacy.models import PrivacyRequest, RequestRight
+from hipaaops.safeguards.selectors import members as org_members
+
+
+def _access(request: HttpRequest) -> OrgAccess:
+    return request.org_access  # type: ignore[attr-defined]
+
+
+def _request(access: OrgAccess, request_id: int) -> PrivacyRequest:
+    return get_for_organization(
+        PrivacyRequest.objects.select_related("assignee"), access.organization, pk=request_id
+    )
+
+
+@org_view(Capability.VIEW_RECORDS)
+def register(request: HttpRequest) -> HttpResponse:
+    access = _access(request)
+    org = access.organization
+    form = RequestForm(request.POST or None, members=org_members(org))
+    if request.method == "POST":
+        access.require(Capability.EDIT_RECORDS)
+        if form.is_valid():
+            try:
+                created = services.receive_request(access, **form.cleaned_data)
+            except DomainError as exc:
+                domain_error_to_form(form, exc)
+            else:
+                messages.success(
+                    request,
+                    f"{created.reference} entered; its clock started on {created.received_on:%Y-%m-%d}.",
+                )
+                return redirect("privacy:request", org.slug, created.pk)
+    right = request.GET.get("right", "")
+    right = right if right in RequestRight.values else ""
+    return render(
+        request,
+        "privacy/register.html",
+        {
+            "rows": selectors.rows(org, right=right),
+            "form": form,
+            "rights": RequestRight.choices,
+            "right": right,
+            "can_edit": access.can(Capability.EDIT_RECORDS),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _page(
+    request: HttpRequest,
+    access: OrgAccess,
+    item: PrivacyRequest,
+    forms: dict[str, Any],
+    status: int = 200,
+    people: dict[str, str] | None = None,
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "item": item,
+        "clock": services.clock(item),
+        "extend_form": ExtendForm(),
+        "fee_form": FeeForm(),
+        "respond_form": RespondForm(),
+        "people": people,
+        "can_edit": access.can(Capability.EDIT_RECORDS) and item.is_open,
+        "can_sensitive": access.can(Capability.VIEW_SENSITIVE),
+    }
+    context.update(forms)
+    return render(request, "privacy/request.html", context, status=status)
+
+
+@org_view(Capability.VIEW_RECORDS)
+@require_GET
+def request_view(request: HttpRequest, request_id: int) -> HttpResponse:
+    access = _access(request)
+    item = _request(access, request_id)
+    people = None
+    if request.GET.get("show") == "people":
+        access.require(Capability.VIEW_SENSITIVE)
+        people = services.read_people(access, item)
+    return _page(request, access, item, {}, people=people)
+
+
+def _post(
+    request: HttpRequest, request_id: int, name: str, form_class: Any, act: Any
+) -> HttpResponse:
+    access = _access(request)
+    item = _request(access, request_id)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            message = act(access, item, form.cleaned_data)
+        except DomainError as exc:
+            domain_error_to_form(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect("privacy:request", access.organization.slug, item.pk)
+    return _page(request, access, item, {name: form}, status=400)
+
+
+@org_view(Capability.EDIT_RECORDS)
+@require_POST
+def extend(request: HttpRequest, request_id: int) -> HttpResponse:
+    def act(access: OrgAccess, item: PrivacyRequest, data: dict[str, Any]) -> str:
+        done = services.extend_request(access, item, **data)
+        clock = services.clock(done)
+        return f"Extended: now due {clock.final_due:%Y-%m-%d}." if clock else "Extended."
+
+    return _post(request, request_id, "extend_form", ExtendForm, act)
+
+
+@org_view(Capability.EDIT_RECORDS)
+@require_POST
+def fee(request: HttpRequest, request_id: int) -> HttpResponse:
+    def act(access: OrgAccess, item: PrivacyRequest, data: dict[str, Any]) -> str:
+        done = services.set_fee(access, item, **data)
+        return f"Fee: ${done.fee['total'] if done.fee else '0.00'}."
+
+    return _post(request, request_id, "fee_form", FeeForm, act)
+
+
+@org_view(Capability.EDIT_RECORDS)
+@require_POST
+def respond(request: HttpRequest, request_id: int) -> HttpResponse:
+    def act(access: OrgAccess, item: PrivacyRequest, data: dict[str, Any]) -> str:
+        services.respond(
+            access,
+            item,
+            status=data["status"],
+            sent_on=data["sent_on"],
+            summary=data["summary"],
+            denial_ground=data["denial_ground"],
+            denial_reviewable=data["denial_reviewable"],
+        )
+        return "Response recorded."
+
+    return _post(request, request_id, "respond_form", RespondForm, act)
