@@ -10,7 +10,10 @@ class PrivacyConfig(AppConfig):
     name = "hipaaops.privacy"
     label = "privacy"
     verbose_name = "Privacy Rule operations"
-    nav_items = [NavItem("Rights requests", "privacy:register", Capability.VIEW_RECORDS, 450)]
+    nav_items = [
+        NavItem("Rights requests", "privacy:register", Capability.VIEW_RECORDS, 450),
+        NavItem("Disclosures", "privacy:disclosures", Capability.VIEW_RECORDS, 460),
+    ]
 
     def ready(self) -> None:
         from hipaaops.privacy import demo, figures  # noqa: F401 - they register themselves

@@ -75,3 +75,20 @@ def load_requests(ctx: DemoContext) -> None:
         sent_on=today - timedelta(days=31),
         summary="Copy mailed with the itemized fee.",
     )
+
+
+@register(71, "privacy-disclosures")
+def load_disclosures(ctx: DemoContext) -> None:
+    from hipaaops.organizations.access import access_organization
+    from hipaaops.privacy.disclosures import import_disclosures
+
+    access = access_organization(ctx.people[SIGN_IN_EMAIL], ctx.organization.slug)
+    report = import_disclosures(
+        access,
+        "individual_name,individual_id,disclosed_on,recipient,description,purpose,exemption,suspended_until\n"
+        "Marisol Vega,LFM-10442,2026-02-11,Clark County Public Health,Measles test result,Required public health report,,\n"
+        "Hector Lindqvist,LFM-20318,2026-05-03,State Workers' Compensation Board,Visit notes for a work injury,Workers' compensation claim,,\n"
+        "Marisol Vega,LFM-10442,2026-06-20,Riverside Pediatrics,Immunization history,Care coordination,treatment_payment_operations,\n",
+        source="EHR release-of-information log",
+    )
+    assert report.imported, report.errors

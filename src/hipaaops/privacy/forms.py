@@ -102,3 +102,41 @@ class RespondForm(forms.Form):
         coerce=lambda v: v == "yes",
         empty_value=None,
     )
+
+
+class DisclosureForm(forms.Form):
+    individual_name = forms.CharField(max_length=200)
+    individual_id = forms.CharField(max_length=100, label="Record identifier (MRN)")
+    disclosed_on = forms.DateField(widget=DateInput)
+    recipient = forms.CharField(max_length=300, label="Shared with (name, and address if known)")
+    description = forms.CharField(max_length=2000, label="What was shared")
+    purpose = forms.CharField(max_length=2000, label="Why (a brief statement)")
+    exemption = forms.ChoiceField(required=False, label="Left out of accountings because")
+    suspended_until = forms.DateField(
+        widget=DateInput, required=False, label="Suspended until (164.528(a)(2))"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from hipaaops.privacy.rules.accounting import EXEMPTIONS
+
+        field = self.fields["exemption"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "It must be listed")] + [
+            (k.value, f"{v.citation}: {v.reason}") for k, v in EXEMPTIONS.items()
+        ]
+
+
+class DisclosureImportForm(forms.Form):
+    file = forms.FileField(label="Disclosures (CSV)")
+    dry_run = forms.BooleanField(required=False, initial=True, label="Check only (dry run)")
+
+
+class AccountingForm(forms.Form):
+    individual_name = forms.CharField(max_length=200)
+    individual_id = forms.CharField(max_length=100, label="Record identifier (MRN)")
+    requested_on = forms.DateField(widget=DateInput)
+    period_start = forms.DateField(
+        widget=DateInput, required=False, label="Shorter period from (optional)"
+    )
+    period_end = forms.DateField(widget=DateInput, required=False, label="to")

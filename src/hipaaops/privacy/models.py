@@ -91,3 +91,51 @@ class PrivacyRequest(TenantModel):
     @property
     def is_open(self) -> bool:
         return self.status not in CLOSED_STATUSES
+
+
+class Disclosure(TenantModel):
+    """A disclosure of an individual's PHI that an accounting may have to list (45 CFR 164.528),
+    kept six years (164.530(j)(2)). The individual is found by a keyed hash of their record
+    identifier; their name and identifier are stored encrypted."""
+
+    individual_key = models.CharField(max_length=64, db_index=True)
+    individual = EncryptedJSONField(default=dict)  # {"name", "identifier"}
+    disclosed_on = models.DateField()
+    recipient = models.CharField(max_length=300)
+    description = models.TextField()
+    purpose = models.TextField()
+    exemption = models.CharField(max_length=40, blank=True)  # rules.Exemption, when exempt
+    suspended_until = models.DateField(null=True, blank=True)  # 164.528(a)(2)
+    source = models.CharField(max_length=40, default="manual")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-disclosed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Disclosure on {self.disclosed_on.isoformat()} to {self.recipient}"
+
+
+class AccountingRecord(TenantModel):
+    """An accounting given to an individual: the date it was asked for decides whether the next
+    one is free (164.528(c)(2)); the letter itself is kept as produced."""
+
+    individual_key = models.CharField(max_length=64, db_index=True)
+    requested_on = models.DateField()
+    period_start = models.DateField()
+    period_end = models.DateField()
+    listed = models.PositiveIntegerField()
+    free = models.BooleanField()
+    produced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    produced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-requested_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Accounting requested {self.requested_on.isoformat()}"

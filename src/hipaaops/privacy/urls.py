@@ -11,4 +11,5 @@ urlpatterns = [
     path("requests/<int:request_id>/extend/", views.extend, name="extend"),
     path("requests/<int:request_id>/fee/", views.fee, name="fee"),
     path("requests/<int:request_id>/respond/", views.respond, name="respond"),
+    path("disclosures/", views.disclosures, name="disclosures"),
 ]

@@ -153,3 +153,89 @@ def respond(request: HttpRequest, request_id: int) -> HttpResponse:
         return "Response recorded."
 
     return _post(request, request_id, "respond_form", RespondForm, act)
+
+
+@org_view(Capability.VIEW_RECORDS)
+def disclosures(request: HttpRequest) -> HttpResponse:
+    """The disclosures log: entry, CSV import with a dry run, and the accounting letter."""
+    from django.http import HttpResponse as Response
+
+    from hipaaops.privacy import disclosures as log
+    from hipaaops.privacy.forms import AccountingForm, DisclosureForm, DisclosureImportForm
+    from hipaaops.privacy.models import AccountingRecord, Disclosure
+
+    access = _access(request)
+    org = access.organization
+    forms: dict[str, Any] = {
+        "entry_form": DisclosureForm(),
+        "import_form": DisclosureImportForm(),
+        "accounting_form": AccountingForm(),
+    }
+    status = 200
+    if request.method == "POST":
+        kind = request.POST.get("kind")
+        if kind == "entry":
+            access.require(Capability.EDIT_RECORDS)
+            form: Any = DisclosureForm(request.POST)
+            forms["entry_form"] = form
+            if form.is_valid():
+                try:
+                    log.record_disclosure(access, **form.cleaned_data)
+                except DomainError as exc:
+                    domain_error_to_form(form, exc)
+                else:
+                    messages.success(request, "Disclosure recorded.")
+                    return redirect("privacy:disclosures", org.slug)
+        elif kind == "import":
+            access.require(Capability.EDIT_RECORDS)
+            form = DisclosureImportForm(request.POST, request.FILES)
+            forms["import_form"] = form
+            if form.is_valid():
+                try:
+                    report = log.import_disclosures(
+                        access,
+                        form.cleaned_data["file"].read(),
+                        dry_run=form.cleaned_data["dry_run"],
+                    )
+                except DomainError as exc:
+                    domain_error_to_form(form, exc)
+                else:
+                    for error in report.errors:
+                        form.add_error("file", error)
+                    if not report.errors:
+                        messages.success(
+                            request,
+                            f"{report.rows} disclosures {'imported' if report.imported else 'are good (dry run; nothing imported)'}.",
+                        )
+                        return redirect("privacy:disclosures", org.slug)
+        elif kind == "accounting":
+            access.require(Capability.VIEW_SENSITIVE)
+            form = AccountingForm(request.POST)
+            forms["accounting_form"] = form
+            if form.is_valid():
+                try:
+                    result = log.produce_accounting(access, **form.cleaned_data)
+                except DomainError as exc:
+                    domain_error_to_form(form, exc)
+                else:
+                    response = Response(result.pdf, content_type="application/pdf")
+                    response["Content-Disposition"] = (
+                        f'attachment; filename="accounting-{result.accounting.requested_on.isoformat()}.pdf"'
+                    )
+                    return response
+        status = 400
+    return render(
+        request,
+        "privacy/disclosures.html",
+        {
+            **forms,
+            "count": Disclosure.objects.filter(organization=org).count(),
+            "recent": Disclosure.objects.filter(organization=org).only(
+                "disclosed_on", "recipient", "purpose", "exemption", "source"
+            )[:20],
+            "accountings": AccountingRecord.objects.filter(organization=org)[:10],
+            "can_edit": access.can(Capability.EDIT_RECORDS),
+            "can_sensitive": access.can(Capability.VIEW_SENSITIVE),
+        },
+        status=status,
+    )
