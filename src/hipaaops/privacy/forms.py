@@ -140,3 +140,23 @@ class AccountingForm(forms.Form):
         widget=DateInput, required=False, label="Shorter period from (optional)"
     )
     period_end = forms.DateField(widget=DateInput, required=False, label="to")
+
+
+class RestrictionForm(forms.Form):
+    to_health_plan = forms.BooleanField(
+        required=False, label="It restricts disclosures to a health plan"
+    )
+    purpose = forms.ChoiceField(
+        choices=[
+            ("treatment", "Treatment"),
+            ("payment", "Payment"),
+            ("health_care_operations", "Health care operations"),
+            ("other", "Other"),
+        ]
+    )
+    required_by_law = forms.BooleanField(
+        required=False, label="The disclosure is otherwise required by law"
+    )
+    paid_in_full_out_of_pocket = forms.BooleanField(
+        required=False, label="The item or service was paid in full out of pocket"
+    )

@@ -69,6 +69,8 @@ class PrivacyRequest(TenantModel):
     denial_reviewable = models.BooleanField(null=True, blank=True)
     response_sent_on = models.DateField(null=True, blank=True)
     response_summary = models.TextField(blank=True)
+    # For a restriction (164.522(a)): what decides whether it may be refused (rules.restrictions).
+    restriction = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)

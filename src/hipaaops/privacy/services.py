@@ -274,6 +274,18 @@ def respond(
         )
     with transaction.atomic():
         locked = _locked(access, request, expected_version)
+        refused = status in (RequestStatus.DENIED, RequestStatus.PARTLY_GRANTED)
+        if locked.right == RequestRight.RESTRICTION and refused:
+            if locked.restriction is None:
+                raise DomainError(
+                    "Record the restriction's facts first: whether it may be refused depends on "
+                    "them (45 CFR 164.522(a)(1)(vi)).",
+                    field="restriction",
+                )
+            try:
+                rules.decide(_restriction(locked.restriction), rules.Decision.REFUSE)
+            except rules.RuleInputError as exc:
+                raise DomainError(exc.message, field="status") from None
         if (
             status in (RequestStatus.GRANTED, RequestStatus.PARTLY_GRANTED)
             and locked.right == RequestRight.ACCESS
@@ -335,3 +347,42 @@ def read_people(access: OrgAccess, request: PrivacyRequest) -> dict[str, str]:
     )
     people: Any = request.people
     return {k: str(v) for k, v in (people or {}).items()}
+
+
+RESTRICTION_FACTS = ("to_health_plan", "purpose", "required_by_law", "paid_in_full_out_of_pocket")
+
+
+def _restriction(facts: dict[str, Any]) -> rules.RestrictionRequest:
+    return rules.RestrictionRequest(
+        to_health_plan=bool(facts.get("to_health_plan")),
+        purpose=rules.Purpose(facts.get("purpose", "other")),
+        required_by_law=bool(facts.get("required_by_law")),
+        paid_in_full_out_of_pocket=bool(facts.get("paid_in_full_out_of_pocket")),
+    )
+
+
+def set_restriction_facts(
+    access: OrgAccess, request: PrivacyRequest, **facts: Any
+) -> PrivacyRequest:
+    """The facts of a restriction request; one that 164.522(a)(1)(vi) obliges the entity to grant
+    (to a health plan, for payment or operations, not required by law, paid in full out of
+    pocket) can then not be refused."""
+    access.require(Capability.EDIT_RECORDS)
+    if request.right != RequestRight.RESTRICTION:
+        raise DomainError("These facts belong to a restriction request.", field="right")
+    unknown = set(facts) - set(RESTRICTION_FACTS)
+    if unknown:
+        raise DomainError(f"Unknown fact {sorted(unknown)[0]}.", field=sorted(unknown)[0])
+    if facts.get("purpose") not in {p.value for p in rules.Purpose}:
+        raise DomainError(
+            f"Purpose must be one of {', '.join(p.value for p in rules.Purpose)}.", field="purpose"
+        )
+    with transaction.atomic():
+        locked = _locked(access, request, None)
+        before = snapshot(locked)
+        locked.restriction = {k: facts.get(k) for k in RESTRICTION_FACTS}
+        return _save(access, locked, before)
+
+
+def must_agree(request: PrivacyRequest) -> bool:
+    return bool(request.restriction) and rules.must_agree(_restriction(request.restriction or {}))

@@ -11,5 +11,6 @@ urlpatterns = [
     path("requests/<int:request_id>/extend/", views.extend, name="extend"),
     path("requests/<int:request_id>/fee/", views.fee, name="fee"),
     path("requests/<int:request_id>/respond/", views.respond, name="respond"),
+    path("requests/<int:request_id>/restriction/", views.restriction, name="restriction"),
     path("disclosures/", views.disclosures, name="disclosures"),
 ]

@@ -16,7 +16,7 @@ from hipaaops.core.views import domain_error_to_form
 from hipaaops.organizations.access import OrgAccess
 from hipaaops.organizations.decorators import org_view
 from hipaaops.privacy import selectors, services
-from hipaaops.privacy.forms import ExtendForm, FeeForm, RequestForm, RespondForm
+from hipaaops.privacy.forms import ExtendForm, FeeForm, RequestForm, RespondForm, RestrictionForm
 from hipaaops.privacy.models import PrivacyRequest, RequestRight
 from hipaaops.safeguards.selectors import members as org_members
 
@@ -79,6 +79,8 @@ def _page(
         "extend_form": ExtendForm(),
         "fee_form": FeeForm(),
         "respond_form": RespondForm(),
+        "restriction_form": RestrictionForm(initial=item.restriction or {}),
+        "must_agree": services.must_agree(item),
         "people": people,
         "can_edit": access.can(Capability.EDIT_RECORDS) and item.is_open,
         "can_sensitive": access.can(Capability.VIEW_SENSITIVE),
@@ -239,3 +241,17 @@ def disclosures(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@org_view(Capability.EDIT_RECORDS)
+@require_POST
+def restriction(request: HttpRequest, request_id: int) -> HttpResponse:
+    def act(access: OrgAccess, item: PrivacyRequest, data: dict[str, Any]) -> str:
+        done = services.set_restriction_facts(access, item, **data)
+        return (
+            "This restriction must be agreed to (45 CFR 164.522(a)(1)(vi))."
+            if services.must_agree(done)
+            else "Facts saved; the restriction may be agreed to or refused."
+        )
+
+    return _post(request, request_id, "restriction_form", RestrictionForm, act)

@@ -215,3 +215,52 @@ def test_reminders_go_7_3_and_1_days_before_once(cast: Any, officer: Any, mailou
     assert send_request_reminders(due - timedelta(days=1)) == 1
     assert [m.to for m in mailoutbox] == [[cast.officer.email]] * 2
     assert request.reference in mailoutbox[0].subject
+
+
+def test_the_restriction_that_cannot_be_refused(cast: Any, client_for: Any, officer: Any) -> None:
+    request = new(officer, right="restriction")
+    with pytest.raises(DomainError) as raised:
+        services.respond(
+            officer, request, status="denied", sent_on=date(2026, 2, 1), denial_ground="Policy"
+        )
+    assert raised.value.field == "restriction"  # the facts decide; record them first
+    services.set_restriction_facts(
+        officer,
+        request,
+        to_health_plan=True,
+        purpose="payment",
+        required_by_law=False,
+        paid_in_full_out_of_pocket=True,
+    )
+    request.refresh_from_db()
+    assert services.must_agree(request)
+    with pytest.raises(DomainError) as raised:
+        services.respond(
+            officer, request, status="denied", sent_on=date(2026, 2, 1), denial_ground="Policy"
+        )
+    assert raised.value.field == "status" and "cannot be refused" in raised.value.message
+    other = new(officer, right="restriction")
+    services.set_restriction_facts(
+        officer,
+        other,
+        to_health_plan=True,
+        purpose="treatment",
+        required_by_law=False,
+        paid_in_full_out_of_pocket=True,
+    )
+    other.refresh_from_db()
+    refused = services.respond(
+        officer,
+        other,
+        status="denied",
+        sent_on=date(2026, 2, 1),
+        denial_ground="We cannot restrict treatment disclosures in our system",
+    )
+    assert refused.status == "denied"
+    page = client_for(cast.officer).get(f"/o/{cast.org.slug}/privacy/requests/{request.pk}/")
+    assert b"must be agreed to" in page.content
+    with pytest.raises(DomainError) as raised:
+        services.set_restriction_facts(
+            officer, new(officer), to_health_plan=True, purpose="payment"
+        )
+    assert raised.value.field == "right"
