@@ -3,6 +3,7 @@ from django.urls import include, path
 from hipaaops.api.api import api
 from hipaaops.core import views as core_views
 from hipaaops.organizations import views as org_views
+from hipaaops.privacy import views as privacy_views
 
 org_patterns = [
     path("", include("hipaaops.dashboard.urls")),
@@ -25,6 +26,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("o/<slug:org_slug>/", include(org_patterns)),
+    # The one page without an account: an organization's rights-request intake, when it is open.
+    path("intake/<slug:org_slug>/", privacy_views.intake, name="privacy_intake"),
 ]
 
 handler400 = "hipaaops.core.views.bad_request"

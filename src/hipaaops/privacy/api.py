@@ -167,3 +167,199 @@ def post_response(
 ) -> dict[str, Any]:
     access = _access(request, org, Capability.EDIT_RECORDS)
     return _row(services.respond(access, _item(access, request_id), **payload.dict()))
+
+
+class DisagreementIn(Schema):
+    disagreement: str = Field(max_length=10_000)
+    rebuttal: str = Field("", max_length=10_000)
+
+
+class ReviewIn(Schema):
+    reviewer_name: str = Field(max_length=200)
+    license: str = Field(max_length=100)
+    took_part_in_denial: bool
+    outcome: str = Field(description="upheld or reversed")
+    reviewed_on: date
+
+
+@router.post("/requests/{request_id}/disagreement", response={200: RequestOut, **ERRORS})
+def post_disagreement(
+    request: HttpRequest, org: Path[str], request_id: int, payload: DisagreementIn
+) -> dict[str, Any]:
+    access = _access(request, org, Capability.EDIT_RECORDS)
+    return _row(services.record_disagreement(access, _item(access, request_id), **payload.dict()))
+
+
+@router.post("/requests/{request_id}/review", response={200: RequestOut, **ERRORS})
+def post_review(
+    request: HttpRequest, org: Path[str], request_id: int, payload: ReviewIn
+) -> dict[str, Any]:
+    access = _access(request, org, Capability.EDIT_RECORDS)
+    return _row(services.record_review(access, _item(access, request_id), **payload.dict()))
+
+
+class DisclosureIn(Schema):
+    individual_name: str = Field(max_length=200)
+    individual_id: str = Field(max_length=100)
+    disclosed_on: date
+    recipient: str = Field(max_length=300)
+    description: str = Field(max_length=2000)
+    purpose: str = Field(max_length=2000)
+    exemption: str = ""
+    suspended_until: date | None = None
+
+
+class DisclosureOut(Schema):
+    id: int
+    disclosed_on: date
+    recipient: str
+    description: str
+    purpose: str
+    exemption: str
+    source: str
+
+
+@router.get("/disclosures", response={200: list[DisclosureOut], **ERRORS})
+@paginate(PageNumberPagination)
+def list_disclosures(request: HttpRequest, org: Path[str]) -> Any:
+    """The log without the people it concerns (an accounting names them)."""
+    from hipaaops.privacy.models import Disclosure
+
+    access = _access(request, org, Capability.VIEW_RECORDS)
+    return list(
+        Disclosure.objects.filter(organization=access.organization).values(
+            "id", "disclosed_on", "recipient", "description", "purpose", "exemption", "source"
+        )
+    )
+
+
+@router.post("/disclosures", response={201: DisclosureOut, **ERRORS})
+def create_disclosure(
+    request: HttpRequest, org: Path[str], payload: DisclosureIn
+) -> tuple[int, dict[str, Any]]:
+    from hipaaops.privacy import disclosures
+
+    access = _access(request, org, Capability.EDIT_RECORDS)
+    d = disclosures.record_disclosure(access, **payload.dict())
+    return 201, {
+        "id": d.pk,
+        "disclosed_on": d.disclosed_on,
+        "recipient": d.recipient,
+        "description": d.description,
+        "purpose": d.purpose,
+        "exemption": d.exemption,
+        "source": d.source,
+    }
+
+
+class ComplaintIn(Schema):
+    received_on: date
+    summary: str = Field(max_length=10_000)
+    name: str = Field("", max_length=200)
+    contact: str = Field("", max_length=500)
+
+
+class ComplaintOut(Schema):
+    id: int
+    reference: str
+    received_on: date
+    summary: str
+    status: str
+    disposition: str
+    disposed_on: date | None
+    sanction_reference: str
+
+
+class DisposeIn(Schema):
+    disposition: str = Field(max_length=10_000)
+    disposed_on: date
+    sanction_reference: str = Field("", max_length=200)
+
+
+def _complaint_out(c: Any) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "reference": c.reference,
+        "received_on": c.received_on,
+        "summary": c.summary,
+        "status": c.status,
+        "disposition": c.disposition,
+        "disposed_on": c.disposed_on,
+        "sanction_reference": c.sanction_reference,
+    }
+
+
+@router.get("/complaints", response={200: list[ComplaintOut], **ERRORS})
+@paginate(PageNumberPagination)
+def list_complaints(request: HttpRequest, org: Path[str]) -> Any:
+    from hipaaops.privacy.models import Complaint
+
+    access = _access(request, org, Capability.VIEW_RECORDS)
+    return [_complaint_out(c) for c in Complaint.objects.filter(organization=access.organization)]
+
+
+@router.post("/complaints", response={201: ComplaintOut, **ERRORS})
+def create_complaint(
+    request: HttpRequest, org: Path[str], payload: ComplaintIn
+) -> tuple[int, dict[str, Any]]:
+    from hipaaops.privacy import program
+
+    access = _access(request, org, Capability.EDIT_RECORDS)
+    return 201, _complaint_out(program.receive_complaint(access, **payload.dict()))
+
+
+@router.post("/complaints/{complaint_id}/disposition", response={200: ComplaintOut, **ERRORS})
+def dispose_complaint(
+    request: HttpRequest, org: Path[str], complaint_id: int, payload: DisposeIn
+) -> dict[str, Any]:
+    from hipaaops.privacy import program
+    from hipaaops.privacy.models import Complaint
+
+    access = _access(request, org, Capability.EDIT_RECORDS)
+    complaint = get_for_organization(Complaint.objects.all(), access.organization, pk=complaint_id)
+    return _complaint_out(program.dispose_complaint(access, complaint, **payload.dict()))
+
+
+class NoticeIn(Schema):
+    version: str = Field(max_length=40)
+    effective_on: date
+    summary_of_changes: str = Field("", max_length=5000)
+
+
+class NoticeOut(Schema):
+    id: int
+    version: str
+    effective_on: date
+    summary_of_changes: str
+
+
+@router.get("/notices", response={200: list[NoticeOut], **ERRORS})
+def list_notices(request: HttpRequest, org: Path[str]) -> list[dict[str, Any]]:
+    from hipaaops.privacy.models import NoticeVersion
+
+    access = _access(request, org, Capability.VIEW_RECORDS)
+    return [
+        {
+            "id": n.pk,
+            "version": n.version,
+            "effective_on": n.effective_on,
+            "summary_of_changes": n.summary_of_changes,
+        }
+        for n in NoticeVersion.objects.filter(organization=access.organization)
+    ]
+
+
+@router.post("/notices", response={201: NoticeOut, **ERRORS})
+def create_notice(
+    request: HttpRequest, org: Path[str], payload: NoticeIn
+) -> tuple[int, dict[str, Any]]:
+    from hipaaops.privacy import program
+
+    access = _access(request, org, Capability.EDIT_RECORDS)
+    n = program.add_notice_version(access, **payload.dict())
+    return 201, {
+        "id": n.pk,
+        "version": n.version,
+        "effective_on": n.effective_on,
+        "summary_of_changes": n.summary_of_changes,
+    }

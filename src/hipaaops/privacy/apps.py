@@ -13,6 +13,8 @@ class PrivacyConfig(AppConfig):
     nav_items = [
         NavItem("Rights requests", "privacy:register", Capability.VIEW_RECORDS, 450),
         NavItem("Disclosures", "privacy:disclosures", Capability.VIEW_RECORDS, 460),
+        NavItem("Complaints", "privacy:complaints", Capability.VIEW_RECORDS, 470),
+        NavItem("Privacy notice", "privacy:notice", Capability.VIEW_RECORDS, 480),
     ]
 
     def ready(self) -> None:

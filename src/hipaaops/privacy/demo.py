@@ -92,3 +92,54 @@ def load_disclosures(ctx: DemoContext) -> None:
         source="EHR release-of-information log",
     )
     assert report.imported, report.errors
+
+
+@register(72, "privacy-program")
+def load_program(ctx: DemoContext) -> None:
+    from hipaaops.organizations.access import access_organization
+    from hipaaops.privacy import program
+
+    access = access_organization(ctx.people[SIGN_IN_EMAIL], ctx.organization.slug)
+    today = timezone.localdate()
+    notice = program.add_notice_version(
+        access,
+        version="2026-1",
+        effective_on=today - timedelta(days=300),
+        summary_of_changes="Adds the right to restrict disclosures to a health plan for items paid in full.",
+    )
+    program.record_posting(
+        access, notice, where="Both waiting rooms", posted_on=today - timedelta(days=300)
+    )
+    program.record_posting(
+        access, notice, where="lakeside.example/privacy", posted_on=today - timedelta(days=299)
+    )
+    program.record_acknowledgement(
+        access,
+        notice,
+        name="Marisol Vega",
+        identifier="LFM-10442",
+        first_service_on=today - timedelta(days=90),
+        obtained=True,
+    )
+    program.record_acknowledgement(
+        access,
+        notice,
+        name="Walk-in patient",
+        identifier="LFM-30977",
+        first_service_on=today - timedelta(days=30),
+        obtained=False,
+        reason_not_obtained="Seen in an emergency; the notice was handed over and the patient declined to sign.",
+    )
+    complaint = program.receive_complaint(
+        access,
+        received_on=today - timedelta(days=45),
+        summary="A patient heard her diagnosis discussed at the front desk within earshot of the waiting room.",
+        handled_by=ctx.people[SIGN_IN_EMAIL].pk,
+    )
+    program.dispose_complaint(
+        access,
+        complaint,
+        disposed_on=today - timedelta(days=30),
+        disposition="Front-desk staff retrained; check-in conversations now move to the side window. Patient informed.",
+        sanction_reference="Verbal warning, workforce file W-2026-03",
+    )

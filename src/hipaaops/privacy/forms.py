@@ -160,3 +160,97 @@ class RestrictionForm(forms.Form):
     paid_in_full_out_of_pocket = forms.BooleanField(
         required=False, label="The item or service was paid in full out of pocket"
     )
+
+
+class ComplaintForm(forms.Form):
+    received_on = forms.DateField(widget=DateInput)
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000)
+    name = forms.CharField(max_length=200, required=False, label="Complainant (optional)")
+    contact = forms.CharField(max_length=500, required=False)
+
+
+class DisposeForm(forms.Form):
+    disposition = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000)
+    disposed_on = forms.DateField(widget=DateInput)
+    sanction_reference = forms.CharField(
+        max_length=200, required=False, label="Sanction applied (reference)"
+    )
+
+
+class NoticeVersionForm(forms.Form):
+    version = forms.CharField(max_length=40)
+    effective_on = forms.DateField(widget=DateInput)
+    summary_of_changes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+
+
+class PostingForm(forms.Form):
+    where = forms.CharField(max_length=200, label="Posted or made available where")
+    posted_on = forms.DateField(widget=DateInput)
+
+
+class AcknowledgementForm(forms.Form):
+    name = forms.CharField(max_length=200, required=False)
+    identifier = forms.CharField(max_length=100, label="Record identifier (MRN)")
+    first_service_on = forms.DateField(widget=DateInput)
+    obtained = forms.BooleanField(required=False, label="Written acknowledgement obtained")
+    reason_not_obtained = forms.CharField(
+        required=False, max_length=2000, label="If not, the effort made and why"
+    )
+
+
+class IntakeSettingsForm(forms.Form):
+    enabled = forms.BooleanField(required=False, label="Open the public intake page")
+    intro = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class IntakeForm(forms.Form):
+    right = forms.ChoiceField(
+        choices=[
+            ("access", "A copy of my health information"),
+            ("amendment", "A correction to my records"),
+            ("accounting", "A list of disclosures"),
+            ("restriction", "A restriction on uses or disclosures"),
+            ("confidential_communications", "Contact by another means or at another address"),
+        ],
+        label="What are you asking for?",
+    )
+    requester = forms.CharField(max_length=200, label="Your name")
+    contact = forms.CharField(max_length=500, label="How can we reach you?")
+    individual = forms.CharField(
+        max_length=200, required=False, label="If you ask for someone else, their name"
+    )
+    summary = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, label="Details"
+    )
+
+
+class DisagreementForm(forms.Form):
+    disagreement = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=10_000,
+        label="The individual's statement of disagreement",
+    )
+    rebuttal = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=10_000,
+        required=False,
+        label="Our rebuttal (optional)",
+    )
+
+
+class ReviewForm(forms.Form):
+    reviewer_name = forms.CharField(
+        max_length=200, label="Reviewing licensed health care professional"
+    )
+    license = forms.CharField(max_length=100, label="Licence")
+    took_part_in_denial = forms.BooleanField(
+        required=False, label="The reviewer took part in the original decision"
+    )
+    outcome = forms.ChoiceField(
+        choices=[("upheld", "Denial upheld"), ("reversed", "Denial reversed: give access")]
+    )
+    reviewed_on = forms.DateField(widget=DateInput)

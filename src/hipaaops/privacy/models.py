@@ -69,6 +69,12 @@ class PrivacyRequest(TenantModel):
     denial_reviewable = models.BooleanField(null=True, blank=True)
     response_sent_on = models.DateField(null=True, blank=True)
     response_summary = models.TextField(blank=True)
+    # Amendment denied (164.526(d)): the individual's statement of disagreement and our rebuttal.
+    disagreement = models.TextField(blank=True)
+    rebuttal = models.TextField(blank=True)
+    # Access denied on a reviewable ground (164.524(a)(4), (d)(4)): the review by a licensed health
+    # care professional who did not take part in the original decision.
+    review = models.JSONField(null=True, blank=True)
     # For a restriction (164.522(a)): what decides whether it may be refused (rules.restrictions).
     restriction = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -141,3 +147,113 @@ class AccountingRecord(TenantModel):
 
     def __str__(self) -> str:
         return f"Accounting requested {self.requested_on.isoformat()}"
+
+
+class Complaint(TenantModel):
+    """A complaint about the entity's privacy practices (45 CFR 164.530(d)): received, handled,
+    its disposition documented, kept six years (164.530(j)(2))."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        INVESTIGATING = "investigating", "Investigating"
+        RESOLVED = "resolved", "Resolved"
+
+    number = models.PositiveIntegerField()
+    received_on = models.DateField()
+    complainant = EncryptedJSONField(default=dict)  # {"name", "contact"}; may be anonymous
+    summary = models.TextField()
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    disposition = models.TextField(blank=True)
+    disposed_on = models.DateField(null=True, blank=True)
+    sanction_reference = models.CharField(max_length=200, blank=True)  # 164.530(e), when applied
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_on", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "number"], name="privacy_complaint_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"CMP-{self.number:04d}"
+
+    @property
+    def reference(self) -> str:
+        return f"CMP-{self.number:04d}"
+
+
+class NoticeVersion(TenantModel):
+    """A version of the notice of privacy practices (45 CFR 164.520) with its effective date."""
+
+    version = models.CharField(max_length=40)
+    effective_on = models.DateField()
+    summary_of_changes = models.TextField(blank=True)
+    document = models.ForeignKey(
+        "safeguards.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-effective_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "version"], name="npp_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"Notice of privacy practices {self.version}"
+
+
+class NoticePosting(TenantModel):
+    """Where and when a notice was posted or made available (164.520(c)(2)(iii), (c)(3))."""
+
+    notice = models.ForeignKey(NoticeVersion, on_delete=models.CASCADE, related_name="postings")
+    where = models.CharField(max_length=200)
+    posted_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-posted_on"]
+
+    def __str__(self) -> str:
+        return f"{self.where} {self.posted_on.isoformat()}"
+
+
+class AcknowledgementEffort(TenantModel):
+    """A direct treatment provider's good-faith effort to get a patient's written acknowledgement
+    of the notice, and why it was not obtained when it was not (164.520(c)(2)(ii))."""
+
+    notice = models.ForeignKey(
+        NoticeVersion, on_delete=models.CASCADE, related_name="acknowledgements"
+    )
+    individual_key = models.CharField(max_length=64, db_index=True)
+    individual = EncryptedJSONField(default=dict)  # {"name", "identifier"}
+    first_service_on = models.DateField()
+    obtained = models.BooleanField()
+    reason_not_obtained = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-first_service_on"]
+
+    def __str__(self) -> str:
+        return f"Acknowledgement effort {self.pk}"
+
+
+class PrivacySettings(TenantModel):
+    """Per organization: whether the public intake page for rights requests is open."""
+
+    intake_enabled = models.BooleanField(default=False)
+    intake_intro = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return "Privacy settings"

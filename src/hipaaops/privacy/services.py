@@ -386,3 +386,107 @@ def set_restriction_facts(
 
 def must_agree(request: PrivacyRequest) -> bool:
     return bool(request.restriction) and rules.must_agree(_restriction(request.restriction or {}))
+
+
+def record_disagreement(
+    access: OrgAccess, request: PrivacyRequest, *, disagreement: str, rebuttal: str = ""
+) -> PrivacyRequest:
+    """Keep the individual's statement of disagreement with a denied amendment, and any rebuttal,
+    with the record (45 CFR 164.526(d)(2)-(4))."""
+    access.require(Capability.EDIT_RECORDS)
+    if request.right != RequestRight.AMENDMENT or request.status not in (
+        RequestStatus.DENIED,
+        RequestStatus.PARTLY_GRANTED,
+    ):
+        raise DomainError("A statement of disagreement follows a denied amendment.", field="status")
+    if not (disagreement or "").strip():
+        raise DomainError("Give the statement of disagreement.", field="disagreement")
+    with transaction.atomic():
+        locked = PrivacyRequest.objects.select_for_update().get(
+            pk=request.pk, organization=access.organization
+        )
+        before = snapshot(locked)
+        locked.disagreement, locked.rebuttal = disagreement.strip(), (rebuttal or "").strip()
+        return _save(access, locked, before)
+
+
+def record_review(
+    access: OrgAccess,
+    request: PrivacyRequest,
+    *,
+    reviewer_name: str,
+    license: str,
+    took_part_in_denial: bool,
+    outcome: str,
+    reviewed_on: Any,
+) -> PrivacyRequest:
+    """The review of an access denial on a reviewable ground, by a licensed health care
+    professional designated by the entity who did not take part in the original decision
+    (45 CFR 164.524(a)(4), (d)(4)); the entity must act on the reviewer's determination."""
+    access.require(Capability.EDIT_RECORDS)
+    if (
+        request.right != RequestRight.ACCESS
+        or request.status != RequestStatus.DENIED
+        or request.denial_reviewable is not True
+    ):
+        raise DomainError(
+            "A review follows a denial of access on a reviewable ground.", field="status"
+        )
+    if took_part_in_denial:
+        raise DomainError(
+            "The reviewer must not have taken part in the original decision (45 CFR 164.524(a)(4)).",
+            field="took_part_in_denial",
+        )
+    if not (reviewer_name or "").strip() or not (license or "").strip():
+        raise DomainError(
+            "Name the reviewing licensed health care professional and their licence.",
+            field="reviewer_name",
+        )
+    if outcome not in ("upheld", "reversed"):
+        raise DomainError("The outcome is upheld or reversed.", field="outcome")
+    on = _date(reviewed_on, "reviewed_on")
+    with transaction.atomic():
+        locked = PrivacyRequest.objects.select_for_update().get(
+            pk=request.pk, organization=access.organization
+        )
+        before = snapshot(locked)
+        locked.review = {
+            "reviewer_name": reviewer_name.strip(),
+            "license": license.strip(),
+            "outcome": outcome,
+            "reviewed_on": on.isoformat() if on else None,
+        }
+        return _save(access, locked, before)
+
+
+def amendment_denial_letter(request: PrivacyRequest, organization_name: str, contact: str) -> bytes:
+    """The written denial of an amendment with the elements of 45 CFR 164.526(d)(1): the basis
+    for the denial; the right to submit a statement of disagreement and how; that, without one,
+    the individual may ask that the request and the denial go with future disclosures; and how to
+    complain to the entity and to the Secretary."""
+    import json
+    from pathlib import Path
+
+    import typst
+
+    if request.right != RequestRight.AMENDMENT or not request.denial_ground:
+        raise DomainError("The letter is for a denied amendment with its ground.", field="status")
+    people: Any = request.people or {}
+    data = {
+        "organization": organization_name,
+        "name": str(people.get("requester", "")),
+        "reference": request.reference,
+        "received_on": request.received_on.isoformat(),
+        "ground": request.denial_ground,
+        "contact": contact,
+        "sent_on": (request.response_sent_on or timezone.localdate()).isoformat(),
+    }
+    template = Path(__file__).resolve().parent / "templates" / "privacy" / "amendment_denial.typ"
+    pdf = typst.compile(
+        template.read_bytes(),
+        format="pdf",
+        sys_inputs={"data": json.dumps(data)},
+        ignore_system_fonts=True,
+    )
+    assert isinstance(pdf, bytes)
+    return pdf

@@ -65,6 +65,12 @@ def register(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _form(name: str) -> Any:
+    from hipaaops.privacy import forms as privacy_forms
+
+    return getattr(privacy_forms, name)()
+
+
 def _page(
     request: HttpRequest,
     access: OrgAccess,
@@ -80,6 +86,8 @@ def _page(
         "fee_form": FeeForm(),
         "respond_form": RespondForm(),
         "restriction_form": RestrictionForm(initial=item.restriction or {}),
+        "disagreement_form": _form("DisagreementForm"),
+        "review_form": _form("ReviewForm"),
         "must_agree": services.must_agree(item),
         "people": people,
         "can_edit": access.can(Capability.EDIT_RECORDS) and item.is_open,
@@ -255,3 +263,306 @@ def restriction(request: HttpRequest, request_id: int) -> HttpResponse:
         )
 
     return _post(request, request_id, "restriction_form", RestrictionForm, act)
+
+
+def _handle(
+    request: HttpRequest, form: Any, act: Any, success: str, back: str
+) -> HttpResponse | None:
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except DomainError as exc:
+            domain_error_to_form(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(back, _access(request).organization.slug)
+    return None
+
+
+@org_view(Capability.VIEW_RECORDS)
+def complaints(request: HttpRequest) -> HttpResponse:
+    from hipaaops.privacy import program
+    from hipaaops.privacy.forms import ComplaintForm, DisposeForm
+    from hipaaops.privacy.models import Complaint
+
+    access = _access(request)
+    forms: dict[str, Any] = {"form": ComplaintForm(), "dispose_form": DisposeForm()}
+    form: Any
+    status = 200
+    if request.method == "POST":
+        access.require(Capability.EDIT_RECORDS)
+        if request.POST.get("kind") == "dispose":
+            target = get_for_organization(
+                Complaint.objects.all(), access.organization, pk=request.POST.get("complaint")
+            )
+            forms["dispose_form"] = form = DisposeForm(request.POST)
+            done = _handle(
+                request,
+                form,
+                lambda d: program.dispose_complaint(access, target, **d),
+                "Disposition recorded.",
+                "privacy:complaints",
+            )
+        else:
+            forms["form"] = form = ComplaintForm(request.POST)
+            done = _handle(
+                request,
+                form,
+                lambda d: program.receive_complaint(access, handled_by=access.user.pk, **d),
+                "Complaint entered.",
+                "privacy:complaints",
+            )
+        if done is not None:
+            return done
+        status = 400
+    return render(
+        request,
+        "privacy/complaints.html",
+        {
+            **forms,
+            "complaints": Complaint.objects.filter(organization=access.organization).select_related(
+                "handled_by"
+            ),
+            "can_edit": access.can(Capability.EDIT_RECORDS),
+            "can_export": access.can(Capability.EXPORT),
+        },
+        status=status,
+    )
+
+
+@org_view(Capability.VIEW_RECORDS)
+def notice(request: HttpRequest) -> HttpResponse:
+    from django.utils import timezone
+
+    from hipaaops.privacy import program
+    from hipaaops.privacy.forms import (
+        AcknowledgementForm,
+        IntakeSettingsForm,
+        NoticeVersionForm,
+        PostingForm,
+    )
+    from hipaaops.privacy.models import NoticeVersion
+
+    access = _access(request)
+    org = access.organization
+    settings = program.settings_of(org)
+    forms: dict[str, Any] = {
+        "version_form": NoticeVersionForm(),
+        "posting_form": PostingForm(),
+        "ack_form": AcknowledgementForm(),
+        "intake_form": IntakeSettingsForm(
+            initial={"enabled": settings.intake_enabled, "intro": settings.intake_intro}
+        ),
+    }
+    status = 200
+    form: Any
+    if request.method == "POST":
+        kind = request.POST.get("kind")
+        done = None
+        if kind == "intake":
+            access.require(Capability.MANAGE_ORGANIZATION)
+            forms["intake_form"] = form = IntakeSettingsForm(request.POST)
+            done = _handle(
+                request,
+                form,
+                lambda d: program.set_intake(access, **d),
+                "Intake setting saved.",
+                "privacy:notice",
+            )
+        else:
+            access.require(Capability.EDIT_RECORDS)
+            if kind == "version":
+                forms["version_form"] = form = NoticeVersionForm(request.POST)
+                done = _handle(
+                    request,
+                    form,
+                    lambda d: program.add_notice_version(access, **d),
+                    "Notice version added.",
+                    "privacy:notice",
+                )
+            else:
+                current = program.notice_in_force(org, timezone.localdate())
+                if current is None:
+                    messages.error(request, "Add a notice version in force first.")
+                    return redirect("privacy:notice", org.slug)
+                if kind == "posting":
+                    forms["posting_form"] = form = PostingForm(request.POST)
+                    done = _handle(
+                        request,
+                        form,
+                        lambda d: program.record_posting(access, current, **d),
+                        "Posting recorded.",
+                        "privacy:notice",
+                    )
+                else:
+                    forms["ack_form"] = form = AcknowledgementForm(request.POST)
+                    done = _handle(
+                        request,
+                        form,
+                        lambda d: program.record_acknowledgement(access, current, **d),
+                        "Acknowledgement effort recorded.",
+                        "privacy:notice",
+                    )
+        if done is not None:
+            return done
+        status = 400
+    versions = NoticeVersion.objects.filter(organization=org).prefetch_related("postings")
+    current = program.notice_in_force(org, timezone.localdate())
+    acks = list(current.acknowledgements.all()) if current else []
+    return render(
+        request,
+        "privacy/notice.html",
+        {
+            **forms,
+            "versions": versions,
+            "current": current,
+            "obtained": sum(1 for a in acks if a.obtained),
+            "efforts": len(acks),
+            "settings": settings,
+            "can_edit": access.can(Capability.EDIT_RECORDS),
+            "can_manage": access.can(Capability.MANAGE_ORGANIZATION),
+        },
+        status=status,
+    )
+
+
+@org_view(Capability.EXPORT)
+@require_GET
+def export(request: HttpRequest, what: str, fmt: str) -> Any:
+    from django.http import Http404, StreamingHttpResponse
+
+    from hipaaops.audit.models import Action
+    from hipaaops.audit.services import record
+    from hipaaops.privacy import exports
+
+    access = _access(request)
+    if what not in ("requests", "accountings", "complaints") or fmt not in ("csv", "xlsx", "pdf"):
+        raise Http404("Unknown export.")
+    title, columns, rows = exports.table(access.organization, what)
+    record(
+        Action.EXPORT,
+        actor=access.user,
+        organization=access.organization,
+        object_type=f"privacy.{what}",
+        object_repr=f"{title} ({fmt})",
+        changes={"rows": len(rows)},
+    )
+    name = f"{what}-{access.organization.slug}.{fmt}"
+    response: Any
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            exports.as_csv(columns, rows), content_type="text/csv; charset=utf-8"
+        )
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            exports.as_xlsx(title, columns, rows),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        response = HttpResponse(
+            exports.as_pdf(access.organization, title, columns, rows),
+            content_type="application/pdf",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def intake(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The public intake page: no account; open only when the organization turned it on."""
+    from django.http import Http404
+
+    from hipaaops.organizations.models import Organization
+    from hipaaops.privacy import program
+    from hipaaops.privacy.forms import IntakeForm
+
+    org = Organization.objects.filter(slug=org_slug).first()
+    if org is None or not program.settings_of(org).intake_enabled:
+        raise Http404("No intake page here.")
+    form = IntakeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            address = request.META.get("REMOTE_ADDR", "unknown")
+            try:
+                created = program.intake_submit(org, address=address, **form.cleaned_data)
+            except program.RateLimited as exc:
+                return render(
+                    request,
+                    "privacy/intake.html",
+                    {"org": org, "form": form, "limited": exc.message},
+                    status=429,
+                )
+            except DomainError as exc:
+                domain_error_to_form(form, exc)
+            else:
+                return render(
+                    request,
+                    "privacy/intake_done.html",
+                    {"org": org, "reference": created.reference, "received": created.received_on},
+                )
+        status = 400
+    return render(
+        request,
+        "privacy/intake.html",
+        {"org": org, "form": form, "intro": program.settings_of(org).intake_intro},
+        status=status,
+    )
+
+
+@org_view(Capability.EDIT_RECORDS)
+@require_POST
+def disagreement(request: HttpRequest, request_id: int) -> HttpResponse:
+    from hipaaops.privacy.forms import DisagreementForm
+
+    def act(access: OrgAccess, item: PrivacyRequest, data: dict[str, Any]) -> str:
+        services.record_disagreement(access, item, **data)
+        return "Statement of disagreement kept with the record."
+
+    return _post_any(request, request_id, "disagreement_form", DisagreementForm, act)
+
+
+@org_view(Capability.EDIT_RECORDS)
+@require_POST
+def review(request: HttpRequest, request_id: int) -> HttpResponse:
+    from hipaaops.privacy.forms import ReviewForm
+
+    def act(access: OrgAccess, item: PrivacyRequest, data: dict[str, Any]) -> str:
+        services.record_review(access, item, **data)
+        return "Review recorded."
+
+    return _post_any(request, request_id, "review_form", ReviewForm, act)
+
+
+def _post_any(
+    request: HttpRequest, request_id: int, name: str, form_class: Any, act: Any
+) -> HttpResponse:
+    """Like _post, for the steps after a request is closed (they do not reopen it)."""
+    access = _access(request)
+    item = _request(access, request_id)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            message = act(access, item, form.cleaned_data)
+        except DomainError as exc:
+            domain_error_to_form(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect("privacy:request", access.organization.slug, item.pk)
+    return _page(request, access, item, {name: form}, status=400)
+
+
+@org_view(Capability.VIEW_SENSITIVE)
+@require_GET
+def denial_letter(request: HttpRequest, request_id: int) -> HttpResponse:
+    access = _access(request)
+    item = _request(access, request_id)
+    contact = f"the Privacy Official, {access.organization.name}"
+    try:
+        pdf = services.amendment_denial_letter(item, access.organization.name, contact)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("privacy:request", access.organization.slug, item.pk)
+    services.read_people(access, item)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{item.reference}-denial.pdf"'
+    return response
