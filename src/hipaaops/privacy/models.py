@@ -77,6 +77,10 @@ class PrivacyRequest(TenantModel):
     review = models.JSONField(null=True, blank=True)
     # For a restriction (164.522(a)): what decides whether it may be refused (rules.restrictions).
     restriction = models.JSONField(null=True, blank=True)
+    # Attachments (the written request, the response sent): sniffed, hashed, kept.
+    documents = models.ManyToManyField(
+        "safeguards.Document", blank=True, related_name="privacy_requests"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)

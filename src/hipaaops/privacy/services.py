@@ -490,3 +490,22 @@ def amendment_denial_letter(request: PrivacyRequest, organization_name: str, con
     )
     assert isinstance(pdf, bytes)
     return pdf
+
+
+def attach_file(access: OrgAccess, request: PrivacyRequest, upload: Any, *, title: str = "") -> Any:
+    """Keep a file with the request (the written request, the response, the statement of
+    disagreement): its kind is read from its first bytes, it is hashed and never changes."""
+    from hipaaops.safeguards.services import attach_document
+
+    access.require(Capability.EDIT_RECORDS)
+    with transaction.atomic():
+        document = attach_document(access, upload, title=title)
+        request.documents.add(document)
+        record(
+            Action.UPDATE,
+            actor=access.user,
+            organization=access.organization,
+            target=request,
+            changes={"attached": document.pk, "sha256": document.sha256},
+        )
+    return document

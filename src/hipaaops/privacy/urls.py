@@ -14,6 +14,7 @@ urlpatterns = [
     path("requests/<int:request_id>/restriction/", views.restriction, name="restriction"),
     path("requests/<int:request_id>/disagreement/", views.disagreement, name="disagreement"),
     path("requests/<int:request_id>/review/", views.review, name="review"),
+    path("requests/<int:request_id>/attachments/", views.attach, name="attach"),
     path("requests/<int:request_id>/denial.pdf", views.denial_letter, name="denial_letter"),
     path("disclosures/", views.disclosures, name="disclosures"),
     path("complaints/", views.complaints, name="complaints"),

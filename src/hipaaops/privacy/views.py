@@ -65,6 +65,12 @@ def register(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _attach_form() -> Any:
+    from hipaaops.incidents.forms import AttachForm
+
+    return AttachForm()
+
+
 def _form(name: str) -> Any:
     from hipaaops.privacy import forms as privacy_forms
 
@@ -88,10 +94,13 @@ def _page(
         "restriction_form": RestrictionForm(initial=item.restriction or {}),
         "disagreement_form": _form("DisagreementForm"),
         "review_form": _form("ReviewForm"),
+        "attach_form": _attach_form(),
+        "documents": item.documents.all(),
         "must_agree": services.must_agree(item),
         "people": people,
         "can_edit": access.can(Capability.EDIT_RECORDS) and item.is_open,
         "can_sensitive": access.can(Capability.VIEW_SENSITIVE),
+        "can_attach": access.can(Capability.EDIT_RECORDS),
     }
     context.update(forms)
     return render(request, "privacy/request.html", context, status=status)
@@ -566,3 +575,28 @@ def denial_letter(request: HttpRequest, request_id: int) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{item.reference}-denial.pdf"'
     return response
+
+
+@org_view(Capability.EDIT_RECORDS)
+@require_POST
+def attach(request: HttpRequest, request_id: int) -> HttpResponse:
+    from hipaaops.incidents.forms import AttachForm
+
+    def act(access: OrgAccess, item: PrivacyRequest, data: dict[str, Any]) -> str:
+        document = services.attach_file(
+            access, item, request.FILES.get("file"), title=data.get("title", "")
+        )
+        return f"{document.title} attached."
+
+    access = _access(request)
+    item = _request(access, request_id)
+    form = AttachForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            message = act(access, item, form.cleaned_data)
+        except DomainError as exc:
+            domain_error_to_form(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect("privacy:request", access.organization.slug, item.pk)
+    return _page(request, access, item, {"attach_form": form}, status=400)

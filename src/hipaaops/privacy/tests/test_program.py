@@ -256,3 +256,33 @@ def test_complaints_disclosures_and_notices_through_the_api(cast: Any, client_fo
         notice.status_code == 201 and client.get(f"{base}/notices").json()[0]["version"] == "2026-1"
     )
     assert client_for(cast.outsider).get(f"{base}/complaints").status_code == 404
+
+
+def test_files_are_kept_with_a_request(cast: Any, client_for: Any, officer: Any) -> None:
+    import hashlib
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from hipaaops.privacy import services
+
+    request = services.receive_request(
+        officer, right="access", received_on=date(2026, 1, 10), requester="Ada Quill"
+    )
+    client = client_for(cast.officer)
+    url = f"/o/{cast.org.slug}/privacy/requests/{request.pk}/attachments/"
+    body = b"I ask for a copy of my records.\n"
+    assert (
+        client.post(
+            url, {"title": "Written request", "file": SimpleUploadedFile("request.txt", body)}
+        ).status_code
+        == 302
+    )
+    assert request.documents.get().sha256 == hashlib.sha256(body).hexdigest()
+    assert (
+        client.post(url, {"file": SimpleUploadedFile("x.pdf", b"MZ\x90 not a pdf")}).status_code
+        == 400
+    )
+    assert (
+        client_for(cast.auditor).post(url, {"file": SimpleUploadedFile("a.txt", b"x")}).status_code
+        == 403
+    )
