@@ -18,4 +18,4 @@ class PrivacyConfig(AppConfig):
     ]
 
     def ready(self) -> None:
-        from hipaaops.privacy import demo, figures  # noqa: F401 - they register themselves
+        from hipaaops.privacy import demo, figures, readiness  # noqa: F401 - they register themselves

@@ -286,3 +286,35 @@ def test_files_are_kept_with_a_request(cast: Any, client_for: Any, officer: Any)
         client_for(cast.auditor).post(url, {"file": SimpleUploadedFile("a.txt", b"x")}).status_code
         == 403
     )
+
+
+def test_the_binder_and_the_mock_audit_draw_on_the_privacy_registers(
+    cast: Any, officer: Any, tmp_path: Any
+) -> None:
+    import zipfile
+
+    from hipaaops.catalog.regulation import catalog
+    from hipaaops.privacy import services
+    from hipaaops.readiness import binder, proposals
+
+    services.receive_request(
+        officer, right="access", received_on=date(2026, 1, 10), requester="Ada Quill"
+    )
+    program.receive_complaint(officer, received_on=date(2026, 1, 5), summary="Overheard")
+    program.add_notice_version(officer, version="2026-1", effective_on=date(2026, 1, 1))
+    path = tmp_path / "b.zip"
+    binder.export(cast.org, path, as_of=timezone.localdate(), actor=None)
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        assert {
+            "privacy/requests.csv",
+            "privacy/complaints.csv",
+            "privacy/notice-versions.csv",
+        } <= names
+        assert b"Ada Quill" not in archive.read("privacy/requests.csv")
+    access_row = next(
+        i for i in catalog.protocol_inquiries("privacy") if i.citation.startswith("164.524")
+    )
+    kinds = {p.label for p in proposals.propose(cast.org, access_row)}
+    assert any("access" in label for label in kinds)
+    assert binder.verify_binder(path).ok
