@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "hipaaops.api",
     "hipaaops.dashboard",
     "hipaaops.privacy",
+    "hipaaops.vendors",
     "hipaaops.incidents",
     "hipaaops.catalog",
     "hipaaops.safeguards",

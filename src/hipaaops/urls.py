@@ -4,6 +4,7 @@ from hipaaops.api.api import api
 from hipaaops.core import views as core_views
 from hipaaops.organizations import views as org_views
 from hipaaops.privacy import views as privacy_views
+from hipaaops.vendors import views as vendor_views
 
 org_patterns = [
     path("", include("hipaaops.dashboard.urls")),
@@ -14,6 +15,7 @@ org_patterns = [
     path("readiness/", include("hipaaops.readiness.urls")),
     path("incidents/", include("hipaaops.incidents.urls")),
     path("privacy/", include("hipaaops.privacy.urls")),
+    path("vendors/", include("hipaaops.vendors.urls")),
 ]
 
 urlpatterns = [
@@ -26,8 +28,10 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("o/<slug:org_slug>/", include(org_patterns)),
-    # The one page without an account: an organization's rights-request intake, when it is open.
+    # Pages without an account: an organization's rights-request intake, when it is open.
     path("intake/<slug:org_slug>/", privacy_views.intake, name="privacy_intake"),
+    # A vendor answers its security questionnaire through a single-use link, without an account.
+    path("vendor-review/<str:token>/", vendor_views.questionnaire, name="vendor_questionnaire"),
 ]
 
 handler400 = "hipaaops.core.views.bad_request"

@@ -56,11 +56,18 @@ START_TIMEOUT = 90.0  # migrate + demo + gunicorn on a busy 2-core CI machine
 CSP_WORDS = re.compile(r"content[- ]security[- ]policy|\bCSP\b", re.IGNORECASE)
 
 
+_USED_PERIODS: set[int] = set()
+
+
 def totp_now(secret: str) -> str:
     """RFC 6238 code (SHA-1, 30 s, 6 digits), as an authenticator app shows it. Waits out the
     last seconds of a period so the code is still fresh when the server checks it."""
     if 30 - time.time() % 30 < 3:
         time.sleep(30 - time.time() % 30 + 0.2)
+    # A code is accepted once (allauth refuses a replay): a second sign-in waits for a new one.
+    while int(time.time()) // 30 in _USED_PERIODS:
+        time.sleep(30 - time.time() % 30 + 0.2)
+    _USED_PERIODS.add(int(time.time()) // 30)
     key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
     digest = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
@@ -318,3 +325,70 @@ def test_chromium_is_required_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception):
         require_chromium(missing)
+
+
+def _sign_in(page: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{server.url}/accounts/login/")
+    page.get_by_label("E-mail address").fill(SIGN_IN_EMAIL)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    code = page.locator("input[name=code]")
+    expect(code).to_be_visible()
+    code.fill(totp_now(DEMO_TOTP_SECRET))
+    page.get_by_role("button", name=re.compile(r"^sign in$", re.IGNORECASE)).click()
+    expect(page.locator(".usermenu")).to_contain_text(SIGN_IN_EMAIL)
+
+
+def test_vendor_questionnaire_from_link_to_accepted_tier(browser: Browser, server: Server) -> None:
+    """The officer sends the security questionnaire, the vendor answers through the link (no
+    account, a PDF audit report), the link is spent, and the chain picture loads."""
+    from playwright.sync_api import expect
+
+    page = browser.page
+    _sign_in(page, server)
+    page.goto(f"{server.url}/o/{DEMO_SLUG}/vendors/")
+    page.get_by_role("link", name="BrightLine Answering Service").click()
+    page.get_by_label("Send to").fill("calls@brightline-answering.example")
+    page.get_by_role("button", name="Send the questionnaire").click()
+    link = page.locator("#link-title + p + p code").inner_text().strip()
+    assert "/vendor-review/" in link
+    browser.shot("link-shown")
+
+    # The vendor's side, in a fresh context: no session, no account.
+    vendor_page = page.context.browser.new_context().new_page()
+    vendor_page.goto(link)
+    expect(vendor_page.get_by_role("heading", level=1)).to_contain_text("BrightLine")
+    vendor_page.get_by_label("Your name").fill("Robin Calloway")
+    for fieldset in vendor_page.locator("fieldset:has(input[type=radio])").all():
+        fieldset.locator("input[value=yes]").check()
+    vendor_page.locator("fieldset:has(input[type=radio]) input[value=no]").first.check()
+    vendor_page.locator("select[name=report_0_kind]").select_option("soc2_type2")
+    vendor_page.locator("input[name=report_0_expires_on]").fill("2099-01-31")
+    vendor_page.locator("input[name=report_0_file]").set_input_files(
+        files=[
+            {
+                "name": "soc2.pdf",
+                "mimeType": "application/pdf",
+                "buffer": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+            }
+        ]
+    )
+    vendor_page.get_by_role("button", name="Send the answers").click()
+    expect(vendor_page.get_by_role("heading", level=1)).to_have_text("Thank you")
+    vendor_page.goto(link)
+    expect(vendor_page.get_by_role("alert")).to_contain_text("used already")
+
+    # Back with the officer: the review waits with its tier and reasons.
+    page.goto(f"{server.url}/o/{DEMO_SLUG}/vendors/")
+    page.get_by_role("link", name="BrightLine Answering Service").click()
+    page.locator("tr", has_text="Answered, to review").get_by_role("link").click()
+    expect(page.get_by_role("heading", level=2, name=re.compile("Risk tier: high"))).to_be_visible()
+    page.goto(f"{server.url}/o/{DEMO_SLUG}/vendors/chain/")
+    image = page.locator("figure img")
+    expect(image).to_be_visible()
+    assert page.evaluate("(img) => img.naturalWidth", image.element_handle()) > 100
+    browser.shot("chain")
+    assert browser.watched.csp_problems() == [], browser.watched
+    assert browser.watched.page_errors == [], browser.watched

@@ -44,6 +44,7 @@ from hipaaops.organizations.models import EmergencyAccessGrant, Membership
 from hipaaops.privacy.api import router as privacy_router
 from hipaaops.readiness.api import router as readiness_router
 from hipaaops.safeguards.api import router as safeguards_router
+from hipaaops.vendors.api import router as vendors_router
 
 api = NinjaAPI(
     title="hipaaops API",
@@ -372,6 +373,7 @@ orgs.add_router("/{org}/safeguards", safeguards_router)
 orgs.add_router("/{org}/readiness", readiness_router)
 orgs.add_router("/{org}", incidents_router)
 orgs.add_router("/{org}/privacy", privacy_router)
+orgs.add_router("/{org}/vendors", vendors_router)
 api.add_router("/orgs", orgs)
 
 

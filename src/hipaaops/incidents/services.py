@@ -599,6 +599,14 @@ def breach_facts(incident: Incident, facts: NotificationFacts) -> rules.BreachFa
     }
     if facts.baa_reporting_days is not None:
         data["baa_reporting_days"] = facts.baa_reporting_days
+    elif data["role"] == "business_associate":
+        # 45 CFR 164.410(b): the agreement may set a shorter limit than 60 days; the shortest one
+        # in force with the covered entities we serve applies unless the incident says otherwise.
+        from hipaaops.vendors.selectors import breach_reporting_days
+
+        agreed = breach_reporting_days(incident.organization)
+        if agreed is not None:
+            data["baa_reporting_days"] = agreed
     return rules.parse_breach_facts(data)
 
 

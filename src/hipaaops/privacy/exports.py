@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import io
-import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from django.utils import timezone
-
-from hipaaops.core.spreadsheet import csv_lines, safe_cell
+from hipaaops.core.tables import as_csv, as_pdf, as_xlsx
 from hipaaops.privacy import selectors
 from hipaaops.privacy.models import AccountingRecord, Complaint
 
 if TYPE_CHECKING:
     from hipaaops.organizations.models import Organization
-
-TEMPLATE = Path(__file__).resolve().parent / "templates" / "privacy" / "table.typ"
 
 
 def table(org: Organization, what: str) -> tuple[str, list[str], list[list[object]]]:
@@ -108,38 +100,5 @@ def table(org: Organization, what: str) -> tuple[str, list[str], list[list[objec
     raise ValueError(what)
 
 
-def as_csv(columns: list[str], rows: list[list[object]]) -> Iterator[str]:
-    return csv_lines([columns, *rows])
-
-
-def as_xlsx(title: str, columns: list[str], rows: list[list[object]]) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title[:31])
-    ws.append(columns)
-    for row in rows:
-        ws.append([safe_cell(v) if not isinstance(v, int | float) else v for v in row])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def as_pdf(org: Organization, title: str, columns: list[str], rows: list[list[object]]) -> bytes:
-    import typst
-
-    data = {
-        "organization": org.name,
-        "title": title,
-        "made": timezone.localdate().isoformat(),
-        "columns": columns,
-        "rows": [[str(v) for v in row] for row in rows],
-    }
-    pdf = typst.compile(
-        TEMPLATE.read_bytes(),
-        format="pdf",
-        sys_inputs={"data": json.dumps(data)},
-        ignore_system_fonts=True,
-    )
-    assert isinstance(pdf, bytes)
-    return pdf
+# The formats themselves are shared by every module.
+__all__ = ["as_csv", "as_pdf", "as_xlsx", "table"]

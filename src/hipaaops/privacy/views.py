@@ -438,42 +438,24 @@ def notice(request: HttpRequest) -> HttpResponse:
 @org_view(Capability.EXPORT)
 @require_GET
 def export(request: HttpRequest, what: str, fmt: str) -> Any:
-    from django.http import Http404, StreamingHttpResponse
+    from django.http import Http404
 
-    from hipaaops.audit.models import Action
-    from hipaaops.audit.services import record
+    from hipaaops.core.tables import export_response
     from hipaaops.privacy import exports
 
     access = _access(request)
-    if what not in ("requests", "accountings", "complaints") or fmt not in ("csv", "xlsx", "pdf"):
+    if what not in ("requests", "accountings", "complaints"):
         raise Http404("Unknown export.")
     title, columns, rows = exports.table(access.organization, what)
-    record(
-        Action.EXPORT,
-        actor=access.user,
-        organization=access.organization,
+    return export_response(
+        access,
+        fmt=fmt,
+        title=title,
+        columns=columns,
+        rows=rows,
+        name=f"{what}-{access.organization.slug}",
         object_type=f"privacy.{what}",
-        object_repr=f"{title} ({fmt})",
-        changes={"rows": len(rows)},
     )
-    name = f"{what}-{access.organization.slug}.{fmt}"
-    response: Any
-    if fmt == "csv":
-        response = StreamingHttpResponse(
-            exports.as_csv(columns, rows), content_type="text/csv; charset=utf-8"
-        )
-    elif fmt == "xlsx":
-        response = HttpResponse(
-            exports.as_xlsx(title, columns, rows),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        response = HttpResponse(
-            exports.as_pdf(access.organization, title, columns, rows),
-            content_type="application/pdf",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 def intake(request: HttpRequest, org_slug: str) -> HttpResponse:

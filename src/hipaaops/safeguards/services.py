@@ -4,7 +4,8 @@ refuses bad input with a ``DomainError`` naming the field: nothing is half-saved
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -441,26 +442,22 @@ def answer_question(access: OrgAccess, *, question_id: str, answer: str) -> KeyA
 # --- evidence ---------------------------------------------------------------------------------
 
 
-def attach_document(
-    access: OrgAccess,
+def store_document(
+    org: Organization,
     upload: Any,
     *,
     title: str = "",
-    items: Iterable[SafeguardItem] = (),
-    question_id: str = "",
+    user: User | None = None,
+    accepted: tuple[evidence.Kind, ...] = evidence.ACCEPTED,
 ) -> Document:
-    """Store an evidence file and link it to items (and to a question's answer).
+    """Validate and keep one uploaded file for an organization, with its audit entry.
 
-    The size is limited (``EVIDENCE_MAX_BYTES``), the kind is read from the first bytes, the
-    name is sanitized, and the SHA-256 and size are kept. The file is never unpacked or run.
+    The size is limited (``EVIDENCE_MAX_BYTES``), the kind is read from the first bytes and must
+    be one of ``accepted``, the name is sanitized, and the SHA-256 and size are kept. The file is
+    never unpacked or run. Callers check who may upload; this is the one place files are kept.
+    A caller that does more in the same transaction removes the file if that later work fails
+    (``attach_document`` shows how).
     """
-    access.require(Capability.EDIT_RECORDS)
-    org = access.organization
-    items = list(items)
-    for item in items:
-        if item.organization_id != org.pk:
-            raise DomainError("Not in this organization.", field="citation")
-    q = reference.question(question_id) if question_id else None
     if upload is None:
         raise DomainError("Choose a file to upload.", field="file")
     content = upload if isinstance(upload, File) else File(upload, name=getattr(upload, "name", ""))
@@ -476,40 +473,81 @@ def attach_document(
         kind = evidence.sniff(head)
     except evidence.Refused as exc:
         raise DomainError(str(exc), field="file") from None
+    if kind not in accepted:
+        names = " or ".join(k.label for k in accepted)
+        raise DomainError(f"This file is a {kind.label}; upload a {names}.", field="file")
     name = evidence.safe_filename(content.name or "", kind.extension)
     digest = hashlib.sha256()
     for chunk in content.chunks():
         digest.update(chunk)
-    title = (title or "").strip()[:200] or name
-    stored: str | None = None
+    document = Document(
+        organization=org,
+        title=(title or "").strip()[:200] or name,
+        original_name=name,
+        content_type=kind.content_type,
+        size=size,
+        sha256=digest.hexdigest(),
+        uploaded_by=user,
+    )
+    content.seek(0)
+    document.file.save(name, content, save=False)
+    try:
+        document.save()
+        record_create(document, actor=user, organization=org)
+    except BaseException:
+        discard_file(document)
+        raise
+    return document
+
+
+def discard_file(document: Document) -> None:
+    """Remove a kept file whose record was rolled back."""
+    if document.file.name:
+        default_storage.delete(document.file.name)
+
+
+@contextmanager
+def atomic_with_files() -> Iterator[list[Document]]:
+    """A transaction in which documents are stored: append each to the list yielded; if the
+    transaction rolls back, their files are removed too."""
+    stored: list[Document] = []
     try:
         with transaction.atomic():
-            document = Document(
-                organization=org,
-                title=title,
-                original_name=name,
-                content_type=kind.content_type,
-                size=size,
-                sha256=digest.hexdigest(),
-                uploaded_by=access.user,
-            )
-            content.seek(0)
-            document.file.save(name, content, save=False)
-            stored = document.file.name
-            document.save()
-            record_create(document, actor=access.user, organization=org)
-            for item in items:
-                locked = SafeguardItem.objects.select_for_update().get(pk=item.pk)
-                locked.documents.add(document)
-                _new_version(locked, "evidence", access.user)
-                item.version = locked.version
-            if q is not None:
-                answer = answer_question_if_missing(access, q)
-                answer.documents.add(document)
+            yield stored
     except BaseException:
-        if stored:
-            default_storage.delete(stored)
+        for document in stored:
+            discard_file(document)
         raise
+
+
+def attach_document(
+    access: OrgAccess,
+    upload: Any,
+    *,
+    title: str = "",
+    items: Iterable[SafeguardItem] = (),
+    question_id: str = "",
+) -> Document:
+    """Store an evidence file (see ``store_document``) and link it to items (and to a question's
+    answer)."""
+    access.require(Capability.EDIT_RECORDS)
+    org = access.organization
+    items = list(items)
+    for item in items:
+        if item.organization_id != org.pk:
+            raise DomainError("Not in this organization.", field="citation")
+    q = reference.question(question_id) if question_id else None
+    with atomic_with_files() as stored:
+        document = store_document(org, upload, title=title, user=access.user)
+        stored.append(document)
+        for item in items:
+            locked = SafeguardItem.objects.select_for_update().get(pk=item.pk)
+            locked.documents.add(document)
+            _new_version(locked, "evidence", access.user)
+            item.version = locked.version
+        if q is not None:
+            answer = answer_question_if_missing(access, q)
+            answer.documents.add(document)
     return document
 
 

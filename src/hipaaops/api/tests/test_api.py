@@ -254,3 +254,27 @@ def test_version_needs_no_credentials(db: Any) -> None:
     from hipaaops import __version__
 
     assert Client().get("/api/v1/version").json() == {"version": __version__}
+
+
+def test_schema_names_are_unique_across_modules() -> None:
+    """The OpenAPI document names each schema by its class name: two modules with a ``ReviewIn``
+    would share one component, and one endpoint would be documented (and walked) with the other's
+    body."""
+    import importlib
+    import inspect
+    from collections import defaultdict
+
+    from ninja import Schema
+
+    where: dict[str, set[str]] = defaultdict(set)
+    for path in sorted((REPO / "src" / "hipaaops").glob("*/api.py")):
+        module = importlib.import_module(f"hipaaops.{path.parent.name}.api")
+        for name, value in vars(module).items():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, Schema)
+                and value.__module__ == module.__name__
+            ):
+                where[name].add(module.__name__)
+    clashes = {name: sorted(mods) for name, mods in where.items() if len(mods) > 1}
+    assert not clashes, f"schema names used by more than one module: {clashes}"
