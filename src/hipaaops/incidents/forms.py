@@ -361,3 +361,16 @@ class NoticeForm(forms.Form):
 class AttachForm(forms.Form):
     title = forms.CharField(max_length=200, required=False)
     file = forms.FileField(help_text="PDF, image, Office document or plain text.")
+
+
+class VendorsForm(forms.Form):
+    vendors = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        label="Vendors involved",
+        help_text="From the vendor registry; hold Ctrl or Cmd to choose several.",
+    )
+
+    def __init__(self, *args: Any, vendors: list[tuple[int, str]] = (), **kwargs: Any):  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["vendors"].choices = list(vendors)  # type: ignore[attr-defined]

@@ -73,7 +73,8 @@ class Incident(TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     affected_systems = models.TextField(blank=True)  # assets, until the inventory exists
-    affected_vendors = models.TextField(blank=True)  # vendors, until the vendor registry exists
+    affected_vendors = models.TextField(blank=True)  # free text, for parties not in the registry
+    vendors = models.ManyToManyField("vendors.Vendor", blank=True, related_name="incidents")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)

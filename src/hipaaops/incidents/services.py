@@ -903,6 +903,37 @@ def attach_file(access: OrgAccess, incident: Incident, upload: Any, *, title: st
     return document
 
 
+def link_vendors(access: OrgAccess, incident: Incident, vendor_ids: list[int]) -> Incident:
+    """The registry's vendors involved in the incident (a business associate's breach reaches us
+    under 164.410; its agreement says how fast it must tell us)."""
+    from hipaaops.vendors.models import Vendor
+
+    access.require(Capability.EDIT_RECORDS)
+    ids = {int(v) for v in vendor_ids}
+    found = list(Vendor.objects.filter(organization=access.organization, pk__in=ids))
+    if len(found) != len(ids):
+        raise DomainError("No such vendor in this organization.", field="vendors")
+    with transaction.atomic():
+        before = sorted(incident.vendors.values_list("name", flat=True))
+        incident.vendors.set(found)
+        after = sorted(v.name for v in found)
+        if before != after:
+            _timeline(
+                incident,
+                TimelineEntry.Kind.ACTION,
+                f"Vendors involved: {', '.join(after) or 'none'}.",
+                access.user,
+            )
+            record(
+                Action.UPDATE,
+                actor=access.user,
+                organization=access.organization,
+                target=incident,
+                changes={"vendors": [before, after]},
+            )
+    return incident
+
+
 def business_associate_notice(incident: Incident) -> str:
     """A business associate's notice of a breach to the covered entity (45 CFR 164.410(c)): what
     is known, with the individuals identified in the attached list."""

@@ -24,6 +24,7 @@ urlpatterns = [
     path("<int:incident_id>/letters/<int:individual_id>.pdf", views.letter_pdf, name="letter"),
     path("<int:incident_id>/mailhouse.csv", views.mailhouse_csv, name="mailhouse"),
     path("<int:incident_id>/attachments/", views.attach, name="attach"),
+    path("<int:incident_id>/vendors/", views.vendors, name="vendors"),
     path(
         "<int:incident_id>/covered-entity-individuals.csv",
         views.ba_identities,

@@ -113,6 +113,7 @@ def _detail(
         "notice_form": NoticeForm(initial=_notice_initial(incident)),
         "import_form": ImportForm(),
         "attach_form": _upload_form(),
+        "vendors_form": _vendors_form(access, None, initial=[v.pk for v in incident.vendors.all()]),
     }
     defaults.update(forms)
     loaded = services.state_counts(incident)
@@ -145,6 +146,7 @@ def _detail(
             "can_sensitive": access.can(Capability.VIEW_SENSITIVE),
             "drafts": drafts,
             "documents": incident.documents.all(),
+            "vendor_rows": _vendor_rows(incident),
             "ba_notice": services.business_associate_notice(incident)
             if org.entity_type == "business_associate" and obligations
             else "",
@@ -176,6 +178,30 @@ def _facts_initial(facts: Any) -> dict[str, Any]:
         "ba_is_agent": ba.get("is_agent", False),
         "baa_reporting_days": facts.baa_reporting_days,
     }
+
+
+def _vendors_form(access: OrgAccess, data: Any, initial: list[int] | None = None) -> Any:
+    from hipaaops.incidents.forms import VendorsForm
+    from hipaaops.vendors.models import Vendor
+
+    choices = [
+        (v.pk, v.name)
+        for v in Vendor.objects.filter(organization=access.organization).only("pk", "name")
+    ]
+    return VendorsForm(data, vendors=choices, initial={"vendors": initial or []})
+
+
+def _vendor_rows(incident: Incident) -> list[Any]:
+    """Each vendor involved with its agreement in force and the breach-reporting limit it agreed
+    to (45 CFR 164.410(b), 164.504(e)(2)(ii)(C))."""
+    from hipaaops.vendors import selectors as vendor_selectors
+
+    involved = {v.pk for v in incident.vendors.all()}
+    if not involved:
+        return []
+    return [
+        r for r in vendor_selectors.vendor_rows(incident.organization) if r.vendor.pk in involved
+    ]
 
 
 def _upload_form() -> Any:
@@ -609,3 +635,15 @@ def ba_identities(request: HttpRequest, incident_id: int) -> HttpResponseBase:
         f'attachment; filename="{incident.reference}-individuals-for-covered-entity.csv"'
     )
     return response
+
+
+@org_view(Capability.EDIT_RECORDS)
+@require_POST
+def vendors(request: HttpRequest, incident_id: int) -> HttpResponse:
+    def act(access: OrgAccess, incident: Incident, form: Any) -> str:
+        services.link_vendors(access, incident, form.cleaned_data["vendors"])
+        return "Vendors involved saved."
+
+    return _post(
+        request, incident_id, "vendors_form", lambda a, i: _vendors_form(a, request.POST), act
+    )

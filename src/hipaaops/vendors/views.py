@@ -126,6 +126,7 @@ def _vendor_page(
         "agreements": selectors.agreement_rows(access.organization, vendor=vendor),
         "subcontractors": vendor.subcontractors.all(),
         "reviews": vendor.reviews.all(),
+        "incidents": vendor.incidents.all() if access.can(Capability.VIEW_RECORDS) else [],
         "vendor_form": forms.VendorForm(
             initial={
                 "name": vendor.name,

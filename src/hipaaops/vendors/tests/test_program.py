@@ -583,3 +583,28 @@ def test_the_command_line(cast: Any, tmp_path: Any) -> None:
     with pytest.raises(CommandError) as raised:
         call_command("vendors", "reminders", "--date", "23/11/2026")
     assert raised.value.returncode == 2
+
+
+def test_an_incident_names_the_vendors_involved(cast: Any, officer: Any, client_for: Any) -> None:
+    from hipaaops.incidents import services as incident_services
+
+    vendor = services.create_vendor(officer, name="Host", phi_access="full")
+    services.record_determination(officer, vendor, handles_phi=True)
+    _signed(officer, vendor, breach_report_days=5, breach_report_day_kind="business")
+    incident = incident_services.report_incident(
+        officer, title="Host reports a breach", category="other", discovered_on=timezone.localdate()
+    )
+    other = access_organization(cast.outsider, cast.other_org.slug)
+    stranger = services.create_vendor(other, name="Not Yours")
+    with pytest.raises(DomainError) as raised:
+        incident_services.link_vendors(officer, incident, [vendor.pk, stranger.pk])
+    assert raised.value.field == "vendors" and incident.vendors.count() == 0
+    client = client_for(cast.officer)
+    url = f"/o/{cast.org.slug}/incidents/{incident.pk}/"
+    assert client.post(f"{url}vendors/", {"vendors": [stranger.pk]}).status_code == 400
+    assert client.post(f"{url}vendors/", {"vendors": [vendor.pk]}).status_code == 302
+    page = client.get(url).content.decode()
+    assert "within 5 business days of its discovery" in page
+    assert incident.timeline.filter(text__contains="Vendors involved: Host").exists()
+    vendor_page = client.get(f"/o/{cast.org.slug}/vendors/{vendor.pk}/").content.decode()
+    assert incident.reference in vendor_page
