@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from hipaaops.core.errors import DomainError
@@ -18,6 +20,28 @@ def domain_error_to_form(form: forms.Form, exc: DomainError) -> None:
     """Show a service's refusal on the form field it names (or on the form as a whole)."""
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, exc.message)
+
+
+def form_action(
+    request: HttpRequest,
+    form: forms.Form,
+    act: Callable[[], str],
+    *,
+    done_url: str,
+    again: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """The path of a page's form: a valid form calls its service (``act`` returns the message
+    shown) and redirects to ``done_url``; invalid input or a service's refusal shows the page
+    again (``again``, answered with 400) with the message on the field it names."""
+    if form.is_valid():
+        try:
+            message = act()
+        except DomainError as exc:
+            domain_error_to_form(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect(done_url)
+    return again()
 
 
 @require_GET

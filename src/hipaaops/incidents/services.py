@@ -24,6 +24,7 @@ from hipaaops.audit.services import (
     snapshot,
 )
 from hipaaops.core.errors import ConflictError, DomainError
+from hipaaops.core.inputs import input_date
 from hipaaops.core.roles import Capability
 from hipaaops.incidents import rules
 from hipaaops.incidents.models import (
@@ -137,21 +138,6 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def _as_date(value: Any, field: str, *, required: bool = True) -> date | None:
-    if value in (None, ""):
-        if required:
-            raise DomainError(f"Give the {field.replace('_', ' ')}.", field=field)
-        return None
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise DomainError(f"The {field.replace('_', ' ')} must be a date (YYYY-MM-DD).", field=field)
-
-
 def _check_dates(occurred: date | None, discovered: date, reported: date) -> None:
     today = _today()
     for name, value in (
@@ -200,10 +186,9 @@ def report_incident(access: OrgAccess, **data: Any) -> Incident:
         raise DomainError(
             f"Severity must be one of {', '.join(Severity.values)}.", field="severity"
         )
-    occurred = _as_date(data.get("occurred_on"), "occurred_on", required=False)
-    discovered = _as_date(data.get("discovered_on"), "discovered_on")
-    reported = _as_date(data.get("reported_on") or _today(), "reported_on")
-    assert discovered is not None and reported is not None
+    occurred = input_date(data.get("occurred_on"), "occurred_on", required=False)
+    discovered = input_date(data.get("discovered_on"), "discovered_on")
+    reported = input_date(data.get("reported_on") or _today(), "reported_on")
     _check_dates(occurred, discovered, reported)
     handler = member_of(org, data["handler"], "handler").user if data.get("handler") else None
     with transaction.atomic():
@@ -250,7 +235,7 @@ def update_incident(
         before = snapshot(locked)
         for key, value in changes.items():
             if key in {"occurred_on", "discovered_on", "reported_on"}:
-                value = _as_date(value, key, required=key != "occurred_on")
+                value = input_date(value, key, required=key != "occurred_on")
             elif key == "handler":
                 value = member_of(org, value, "handler").user if value else None
             elif key == "category" and value not in Category.values:
@@ -367,7 +352,7 @@ def add_task(
     if not title:
         raise DomainError("Say what must be done.", field="title")
     user = member_of(access.organization, assignee, "assignee").user
-    due = _as_date(due_on, "due_on", required=False)
+    due = input_date(due_on, "due_on", required=False)
     if due is not None and due < _today():
         raise DomainError("The due date is in the past.", field="due_on")
     with transaction.atomic():

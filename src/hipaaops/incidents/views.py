@@ -10,12 +10,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from hipaaops.core.errors import DomainError
 from hipaaops.core.roles import Capability
 from hipaaops.core.tenancy import get_for_organization
-from hipaaops.core.views import domain_error_to_form
+from hipaaops.core.views import domain_error_to_form, form_action
 from hipaaops.incidents import exports, letters, selectors, services, submissions
 from hipaaops.incidents.forms import (
     DeterminationForm,
@@ -238,15 +239,13 @@ def _post(
     access.require(capability)
     incident = _incident(access, incident_id)
     form = make(access, incident)
-    if form.is_valid():
-        try:
-            message = act(access, incident, form)
-        except DomainError as exc:
-            domain_error_to_form(form, exc)
-        else:
-            messages.success(request, message)
-            return redirect("incidents:incident", access.organization.slug, incident.pk)
-    return _detail(request, access, incident, {name: form}, status=400)
+    return form_action(
+        request,
+        form,
+        lambda: act(access, incident, form),
+        done_url=reverse("incidents:incident", args=[access.organization.slug, incident.pk]),
+        again=lambda: _detail(request, access, incident, {name: form}, status=400),
+    )
 
 
 @org_view(Capability.EDIT_RECORDS)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from hipaaops.audit.models import Action
 from hipaaops.audit.services import record, record_create, snapshot
 from hipaaops.core.errors import ConflictError, DomainError
+from hipaaops.core.inputs import input_date
 from hipaaops.core.roles import Capability
 from hipaaops.organizations.access import OrgAccess, member_of
 from hipaaops.organizations.models import Organization
@@ -31,21 +32,6 @@ from hipaaops.privacy.models import (
 
 INTAKE_LIMIT = 5  # submissions per address per hour on the public intake page
 INTAKE_WINDOW_SECONDS = 3600
-
-
-def _date(value: Any, field: str, *, required: bool = True) -> date | None:
-    if value in (None, ""):
-        if required:
-            raise DomainError(f"Give the {field.replace('_', ' ')}.", field=field)
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise DomainError(
-            f"The {field.replace('_', ' ')} must be a date (YYYY-MM-DD).", field=field
-        ) from None
 
 
 def _not_future(value: date | None, field: str) -> None:
@@ -67,7 +53,7 @@ def receive_complaint(
 ) -> Complaint:
     access.require(Capability.EDIT_RECORDS)
     org = access.organization
-    received = _date(received_on, "received_on")
+    received = input_date(received_on, "received_on")
     _not_future(received, "received_on")
     if not (summary or "").strip():
         raise DomainError("Say what the complaint is about.", field="summary")
@@ -101,7 +87,7 @@ def dispose_complaint(
     access.require(Capability.EDIT_RECORDS)
     if not (disposition or "").strip():
         raise DomainError("Document the disposition.", field="disposition")
-    on = _date(disposed_on, "disposed_on")
+    on = input_date(disposed_on, "disposed_on")
     _not_future(on, "disposed_on")
     with transaction.atomic():
         locked = Complaint.objects.select_for_update().get(
@@ -109,7 +95,6 @@ def dispose_complaint(
         )
         if locked.status == Complaint.Status.RESOLVED:
             raise ConflictError("This complaint is already resolved.", field="status")
-        assert on is not None
         if on < locked.received_on:
             raise DomainError(
                 "A complaint is resolved on or after it was received.", field="disposed_on"
@@ -142,8 +127,7 @@ def add_notice_version(
     version = (version or "").strip()
     if not version:
         raise DomainError("Name the version, such as 2026-1.", field="version")
-    effective = _date(effective_on, "effective_on")
-    assert effective is not None
+    effective = input_date(effective_on, "effective_on")
     if NoticeVersion.objects.filter(organization=access.organization, version=version).exists():
         raise DomainError(f"Version {version} exists already.", field="version")
     with transaction.atomic():
@@ -163,9 +147,8 @@ def record_posting(
     access.require(Capability.EDIT_RECORDS)
     if not (where or "").strip():
         raise DomainError("Say where the notice was posted or made available.", field="where")
-    on = _date(posted_on, "posted_on")
+    on = input_date(posted_on, "posted_on")
     _not_future(on, "posted_on")
-    assert on is not None
     with transaction.atomic():
         posting = NoticePosting.objects.create(
             organization=access.organization,
@@ -193,7 +176,7 @@ def record_acknowledgement(
     access.require(Capability.EDIT_RECORDS)
     if not (identifier or "").strip():
         raise DomainError("Give the patient's record identifier.", field="identifier")
-    on = _date(first_service_on, "first_service_on")
+    on = input_date(first_service_on, "first_service_on")
     _not_future(on, "first_service_on")
     if not obtained and not (reason_not_obtained or "").strip():
         raise DomainError(

@@ -14,6 +14,7 @@ from django.utils import timezone
 from hipaaops.audit.models import Action
 from hipaaops.audit.services import record, record_create, snapshot
 from hipaaops.core.errors import ConflictError, DomainError
+from hipaaops.core.inputs import input_date
 from hipaaops.core.roles import Capability
 from hipaaops.organizations.access import OrgAccess, member_of
 from hipaaops.privacy import rules
@@ -34,21 +35,6 @@ RESPONSES = (
 
 def _today() -> date:
     return timezone.localdate()
-
-
-def _date(value: Any, field: str, *, required: bool = True) -> date | None:
-    if value in (None, ""):
-        if required:
-            raise DomainError(f"Give the {field.replace('_', ' ')}.", field=field)
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise DomainError(
-            f"The {field.replace('_', ' ')} must be a date (YYYY-MM-DD).", field=field
-        ) from None
 
 
 def clock(request: PrivacyRequest) -> rules.Clock | None:
@@ -86,8 +72,7 @@ def receive_request(
     org = access.organization
     if right not in RequestRight.values:
         raise DomainError(f"Right must be one of {', '.join(RequestRight.values)}.", field="right")
-    received = _date(received_on, "received_on")
-    assert received is not None
+    received = input_date(received_on, "received_on")
     if received > _today():
         raise DomainError("A request cannot be received in the future.", field="received_on")
     requester = (requester or "").strip()
@@ -169,8 +154,8 @@ def extend_request(
     """Take the one extension: a written statement of the reasons and of the date action will be
     taken, given within the first period (164.524(b)(2)(ii), 164.526(b)(2)(ii), 164.528(c)(1)(ii))."""
     access.require(Capability.EDIT_RECORDS)
-    on = _date(extended_on, "extended_on")
-    expected = _date(expected_date, "expected_date", required=False)
+    on = input_date(extended_on, "extended_on")
+    expected = input_date(expected_date, "expected_date", required=False)
     if not (reason or "").strip():
         raise DomainError(
             "The written statement must give the reasons for the delay.", field="extension_reason"
@@ -181,7 +166,7 @@ def extend_request(
         if current is None:
             raise DomainError("This right has no time limit to extend.", field="right")
         try:
-            rules.extend(current, on, reason, expected)  # type: ignore[arg-type]
+            rules.extend(current, on, reason, expected)
         except rules.RuleInputError as exc:
             raise DomainError(exc.message, field=exc.field) from None
         before = snapshot(locked)
@@ -250,8 +235,7 @@ def respond(
     access.require(Capability.EDIT_RECORDS)
     if status not in RESPONSES:
         raise DomainError(f"Status must be one of {', '.join(RESPONSES)}.", field="status")
-    sent = _date(sent_on, "sent_on")
-    assert sent is not None
+    sent = input_date(sent_on, "sent_on")
     if sent > _today():
         raise DomainError("A response cannot be sent in the future.", field="sent_on")
     if sent < request.received_on:
@@ -444,7 +428,7 @@ def record_review(
         )
     if outcome not in ("upheld", "reversed"):
         raise DomainError("The outcome is upheld or reversed.", field="outcome")
-    on = _date(reviewed_on, "reviewed_on")
+    on = input_date(reviewed_on, "reviewed_on")
     with transaction.atomic():
         locked = PrivacyRequest.objects.select_for_update().get(
             pk=request.pk, organization=access.organization

@@ -7,12 +7,13 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from hipaaops.core.errors import DomainError
 from hipaaops.core.roles import Capability
 from hipaaops.core.tenancy import get_for_organization
-from hipaaops.core.views import domain_error_to_form
+from hipaaops.core.views import domain_error_to_form, form_action
 from hipaaops.organizations.access import OrgAccess
 from hipaaops.organizations.decorators import org_view
 from hipaaops.privacy import selectors, services
@@ -121,18 +122,18 @@ def request_view(request: HttpRequest, request_id: int) -> HttpResponse:
 def _post(
     request: HttpRequest, request_id: int, name: str, form_class: Any, act: Any
 ) -> HttpResponse:
+    """Run one of the request page's forms, open or closed request alike (the services refuse
+    what a closed request no longer allows)."""
     access = _access(request)
     item = _request(access, request_id)
     form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            message = act(access, item, form.cleaned_data)
-        except DomainError as exc:
-            domain_error_to_form(form, exc)
-        else:
-            messages.success(request, message)
-            return redirect("privacy:request", access.organization.slug, item.pk)
-    return _page(request, access, item, {name: form}, status=400)
+    return form_action(
+        request,
+        form,
+        lambda: act(access, item, form.cleaned_data),
+        done_url=reverse("privacy:request", args=[access.organization.slug, item.pk]),
+        again=lambda: _page(request, access, item, {name: form}, status=400),
+    )
 
 
 @org_view(Capability.EDIT_RECORDS)
@@ -509,7 +510,7 @@ def disagreement(request: HttpRequest, request_id: int) -> HttpResponse:
         services.record_disagreement(access, item, **data)
         return "Statement of disagreement kept with the record."
 
-    return _post_any(request, request_id, "disagreement_form", DisagreementForm, act)
+    return _post(request, request_id, "disagreement_form", DisagreementForm, act)
 
 
 @org_view(Capability.EDIT_RECORDS)
@@ -521,25 +522,7 @@ def review(request: HttpRequest, request_id: int) -> HttpResponse:
         services.record_review(access, item, **data)
         return "Review recorded."
 
-    return _post_any(request, request_id, "review_form", ReviewForm, act)
-
-
-def _post_any(
-    request: HttpRequest, request_id: int, name: str, form_class: Any, act: Any
-) -> HttpResponse:
-    """Like _post, for the steps after a request is closed (they do not reopen it)."""
-    access = _access(request)
-    item = _request(access, request_id)
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            message = act(access, item, form.cleaned_data)
-        except DomainError as exc:
-            domain_error_to_form(form, exc)
-        else:
-            messages.success(request, message)
-            return redirect("privacy:request", access.organization.slug, item.pk)
-    return _page(request, access, item, {name: form}, status=400)
+    return _post(request, request_id, "review_form", ReviewForm, act)
 
 
 @org_view(Capability.VIEW_SENSITIVE)

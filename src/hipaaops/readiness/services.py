@@ -14,6 +14,7 @@ from hipaaops.audit.models import Action
 from hipaaops.audit.services import PendingEntry, record, record_many, snapshot
 from hipaaops.catalog.regulation import catalog
 from hipaaops.core.errors import ConflictError, DomainError
+from hipaaops.core.inputs import input_date
 from hipaaops.core.roles import Capability
 from hipaaops.organizations.access import OrgAccess, member_of
 from hipaaops.readiness import proposals, rules
@@ -42,19 +43,6 @@ EARLIEST_HELD_ON = date(2016, 1, 1)  # the protocol's Phase 2 edition was publis
 
 def _today() -> date:
     return timezone.localdate()
-
-
-def _as_date(value: Any, field: str) -> date:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise DomainError(
-        f"{field.replace('_', ' ').capitalize()} must be a date (YYYY-MM-DD).", field=field
-    )
 
 
 def _profile_exclusions(org: Organization) -> dict[str, str]:
@@ -96,7 +84,7 @@ def start_mock_audit(
         raise DomainError("Give the mock audit a title.", field="title")
     if len(title) > 200:
         raise DomainError("The title is longer than 200 characters.", field="title")
-    held = _as_date(held_on, "held_on")
+    held = input_date(held_on, "held_on")
     if held > _today():
         raise DomainError(
             "A mock audit is held today or earlier, not in the future.", field="held_on"
@@ -306,7 +294,7 @@ def add_remediation(
     if not title:
         raise DomainError("Say what must be done.", field="title")
     owner_user = member_of(org, owner, "owner").user
-    due = _as_date(due_on, "due_on")
+    due = input_date(due_on, "due_on")
     if due < _today():
         raise DomainError("The due date is in the past.", field="due_on")
     with transaction.atomic():

@@ -20,8 +20,9 @@ def vendor_figures(access: OrgAccess) -> list[Figure]:
     from hipaaops.vendors import rules, selectors
 
     org = access.organization
-    found = selectors.gaps(org)
-    rows = selectors.agreement_rows(org)
+    vendor_rows = selectors.vendor_rows(org)
+    found = selectors.gaps(org, rows=vendor_rows)
+    rows = [a for vrow in vendor_rows for a in vrow.agreements]
     figures = []
     if found:
         kinds = sorted({g.kind.replace("_", " ") for g in found})

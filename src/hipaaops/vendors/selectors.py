@@ -56,12 +56,10 @@ class AgreementRow:
 
 def verification_months() -> int:
     """The proposed rule's cadence for written verifications, from the catalog's overlay data."""
-    for requirement in catalog.proposed_requirements():
-        if requirement.id == "nprm-2025-ba-verification":
-            for period in requirement.periods:
-                if period.unit == "months":
-                    return period.value
-    return 12
+    requirement = next(
+        r for r in catalog.proposed_requirements() if r.id == "nprm-2025-ba-verification"
+    )
+    return next(p.value for p in requirement.periods if p.unit == "months")
 
 
 def agreement_row(agreement: Agreement, today: date, window: int, overlay: bool) -> AgreementRow:
@@ -138,13 +136,15 @@ class Gap:
     agreement: Agreement | None = None
 
 
-def gaps(org: Organization, *, today: date | None = None) -> list[Gap]:
+def gaps(
+    org: Organization, *, today: date | None = None, rows: list[VendorRow] | None = None
+) -> list[Gap]:
     """What the dashboard and the gaps view list: undetermined vendors with PHI, business
     associates without an agreement in force, missing provisions, open dispositions, overdue
     reviews, expired audit reports, and (overlay on) missing written verifications."""
     today = today or timezone.localdate()
     found: list[Gap] = []
-    for row in vendor_rows(org, today=today):
+    for row in rows if rows is not None else vendor_rows(org, today=today):
         v = row.vendor
         if v.status != VendorStatus.ACTIVE:
             continue

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -16,6 +16,7 @@ from django.utils import timezone
 from hipaaops.audit.models import Action
 from hipaaops.audit.services import record, record_create, snapshot
 from hipaaops.core.errors import ConflictError, DomainError
+from hipaaops.core.inputs import input_date
 from hipaaops.core.roles import Capability
 from hipaaops.core.spreadsheet import TableError, read_table
 from hipaaops.organizations.access import OrgAccess
@@ -50,26 +51,12 @@ def _fail(exc: rules.RuleInputError) -> DomainError:
     return DomainError(exc.message, field=exc.field)
 
 
-def _date(value: Any, field: str, *, required: bool = False) -> date | None:
-    if value in (None, ""):
-        if required:
-            raise DomainError(f"Give the {field.replace('_', ' ')}.", field=field)
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise DomainError(
-            f"The {field.replace('_', ' ')} must be a date (YYYY-MM-DD).", field=field
-        ) from None
-
-
 def settings_of(org: Organization) -> VendorSettings:
-    found, _ = VendorSettings.objects.get_or_create(organization=org)
-    return found
+    """The organization's settings, or the defaults (unsaved) until someone changes them: reading
+    never writes."""
+    return VendorSettings.objects.filter(organization=org).first() or VendorSettings(
+        organization=org
+    )
 
 
 def update_settings(
@@ -81,7 +68,9 @@ def update_settings(
     if not 1 <= int(link_days) <= 90:
         raise DomainError("A link lasts 1 to 90 days.", field="link_days")
     with transaction.atomic():
-        found = settings_of(access.organization)
+        found, _ = VendorSettings.objects.select_for_update().get_or_create(
+            organization=access.organization
+        )
         before = snapshot(found)
         found.expiring_window_days = int(expiring_window_days)
         found.link_days = int(link_days)
@@ -496,7 +485,7 @@ def _clean_agreement(values: dict[str, Any], current: Agreement | None) -> dict[
             )
         clean["signatories"] = []
         for i, s in enumerate(signatories):
-            signed = _date(s.get("signed_on"), f"signatories.{i}.signed_on")
+            signed = input_date(s.get("signed_on"), f"signatories.{i}.signed_on", required=False)
             clean["signatories"].append(
                 {
                     **{k: str(s.get(k) or "").strip()[:200] for k in ("name", "title", "party")},
@@ -505,10 +494,11 @@ def _clean_agreement(values: dict[str, Any], current: Agreement | None) -> dict[
             )
     for field in ("effective_on", "expires_on"):
         if field in values:
-            clean[field] = _date(values[field], field)
+            clean[field] = input_date(values[field], field, required=False)
     if "auto_renews" in values:
         clean["auto_renews"] = bool(values["auto_renews"])
-    for field, top in (("renewal_months", 120), ("breach_report_days", 365)):
+    # The reporting limit's bounds are the rule's (rules.reporting_calendar_days, below).
+    for field, top in (("renewal_months", 120), ("breach_report_days", None)):
         if field in values:
             value = values[field]
             if value in (None, ""):
@@ -520,7 +510,7 @@ def _clean_agreement(values: dict[str, Any], current: Agreement | None) -> dict[
                 raise DomainError(
                     f"The {field.replace('_', ' ')} is a whole number.", field=field
                 ) from None
-            if not 0 <= number <= top:
+            if top is not None and not 0 <= number <= top:
                 raise DomainError(f"The {field.replace('_', ' ')} is 0 to {top}.", field=field)
             clean[field] = number
     if "breach_report_day_kind" in values:
@@ -533,12 +523,6 @@ def _clean_agreement(values: dict[str, Any], current: Agreement | None) -> dict[
         rules.reporting_calendar_days(days, kind)
     except rules.RuleInputError as exc:
         raise _fail(exc) from None
-    if days is not None and days > rules.RULE_BREACH_NOTICE_DAYS:
-        raise DomainError(
-            "A business associate must report a breach within 60 calendar days of discovery at "
-            "the latest (45 CFR 164.410(b)); an agreement cannot allow more.",
-            field="breach_report_days",
-        )
     return clean
 
 
@@ -681,8 +665,7 @@ def terminate_agreement(
     """End an agreement; the return or destruction of PHI is then tracked to a certificate."""
     access.require(Capability.EDIT_RECORDS)
     agreement = _fresh(access, agreement)
-    ended = _date(terminated_on, "terminated_on", required=True)
-    assert ended is not None
+    ended = input_date(terminated_on, "terminated_on")
     if not (reason or "").strip():
         raise DomainError("Say why the agreement ends.", field="reason")
     if agreement.stage == rules.AgreementStatus.TERMINATED:
@@ -732,8 +715,7 @@ def record_disposition(
         raise DomainError(
             f"Method must be one of {', '.join(DISPOSITION_METHODS)}.", field="method"
         )
-    confirmed = _date(confirmed_on, "confirmed_on", required=True)
-    assert confirmed is not None
+    confirmed = input_date(confirmed_on, "confirmed_on")
     if agreement.terminated_on and confirmed < agreement.terminated_on:
         raise DomainError("Confirmation comes after the termination.", field="confirmed_on")
     if method == "infeasible" and not (note or "").strip():
@@ -781,8 +763,7 @@ def record_verification(
 
     access.require(Capability.EDIT_RECORDS)
     agreement = _fresh(access, agreement)
-    received = _date(received_on, "received_on", required=True)
-    assert received is not None
+    received = input_date(received_on, "received_on")
     if received > _today():
         raise DomainError("A verification cannot be received in the future.", field="received_on")
     document: Document | None = None
@@ -830,7 +811,7 @@ def send_questionnaire(
     if vendor.status != VendorStatus.ACTIVE:
         raise DomainError("The vendor is offboarded.", field="sent_to")
     link_days = settings_of(access.organization).link_days
-    due = _date(due_on, "due_on") or (_today() + timedelta(days=link_days))
+    due = input_date(due_on, "due_on", required=False) or (_today() + timedelta(days=link_days))
     if due < _today():
         raise DomainError("The due date is in the past.", field="due_on")
     token = secrets.token_urlsafe(32)
@@ -937,7 +918,9 @@ def submit_answers(
             kind = report.get("kind") or ""
             if kind not in kinds:
                 raise DomainError("Choose the kind of report.", field=f"reports.{i}.kind")
-            expires = _date(report.get("expires_on"), f"reports.{i}.expires_on")
+            expires = input_date(
+                report.get("expires_on"), f"reports.{i}.expires_on", required=False
+            )
             document_id = None
             if report.get("upload") is not None:
                 document = store_document(

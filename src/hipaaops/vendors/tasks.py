@@ -34,7 +34,8 @@ def due_reminders(org: Organization, today: date) -> list[Reminder]:
     from hipaaops.vendors.models import ReviewStatus, SecurityReview, VendorStatus
 
     found: list[Reminder] = []
-    for row in selectors.agreement_rows(org, today=today):
+    vendor_rows = selectors.vendor_rows(org, today=today)
+    for row in (a for vrow in vendor_rows for a in vrow.agreements):
         a = row.agreement
         if row.in_force and row.term_end:
             step = rules.reminder_due(row.term_end, today, rules.EXPIRY_REMINDER_DAYS)
@@ -73,7 +74,7 @@ def due_reminders(org: Organization, today: date) -> list[Reminder]:
                     f"due on {row.verification_due} (proposed 164.308(b)(1)).",
                 )
             )
-    for vrow in selectors.vendor_rows(org, today=today):
+    for vrow in vendor_rows:
         v = vrow.vendor
         due = v.review_due_on
         if v.status == VendorStatus.ACTIVE and due:

@@ -9,6 +9,8 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,7 +18,7 @@ from hipaaops.core.errors import DomainError
 from hipaaops.core.roles import Capability
 from hipaaops.core.tables import export_response
 from hipaaops.core.tenancy import get_for_organization
-from hipaaops.core.views import domain_error_to_form
+from hipaaops.core.views import domain_error_to_form, form_action
 from hipaaops.organizations.access import OrgAccess
 from hipaaops.organizations.decorators import org_view
 from hipaaops.safeguards.views import SVG_CSP
@@ -181,15 +183,13 @@ def _post_to(
     """Run a form's action on a vendor or an agreement: back to its page with the message, or the
     page again with the form's errors (400)."""
     access = _access(request)
-    if form.is_valid():
-        try:
-            message = act(access, item, form)
-        except DomainError as exc:
-            domain_error_to_form(form, exc)
-        else:
-            messages.success(request, message)
-            return redirect(target, access.organization.slug, item.pk)
-    return page(request, access, item, {name: form}, status=400)
+    return form_action(
+        request,
+        form,
+        lambda: act(access, item, form),
+        done_url=reverse(target, args=[access.organization.slug, item.pk]),
+        again=lambda: page(request, access, item, {name: form}, status=400),
+    )
 
 
 def _vendor_post(
@@ -334,7 +334,10 @@ def _agreement_page(
 ) -> HttpResponse:
     org = access.organization
     row = selectors.agreement_row(
-        item, _today(), services.settings_of(org).expiring_window_days, org.proposed_rule_overlay
+        item,
+        timezone.localdate(),
+        services.settings_of(org).expiring_window_days,
+        org.proposed_rule_overlay,
     )
     signatory = (item.signatories or [{}])[0] if item.signatories else {}
     context: dict[str, Any] = {
@@ -377,12 +380,6 @@ def _agreement_page(
     }
     context.update(bound)
     return render(request, "vendors/agreement.html", context, status=status)
-
-
-def _today() -> Any:
-    from django.utils import timezone
-
-    return timezone.localdate()
 
 
 @org_view(Capability.VIEW_RECORDS)

@@ -305,15 +305,22 @@ def in_force(status: AgreementStatus) -> bool:
 
 
 def reporting_calendar_days(days: int | None, kind: str) -> int | None:
-    """An agreed breach-reporting limit in calendar days, never above the rule's 60 (164.410(b)).
-    Business days are counted as calendar days, which is never later than the agreement."""
+    """An agreed breach-reporting limit in calendar days, checked against the rule: no agreement
+    may allow more than 60 calendar days after discovery (45 CFR 164.410(b)). Business days are
+    counted as calendar days, which is never later than the agreement."""
+    if kind not in ("calendar", "business"):
+        raise RuleInputError("Days are calendar or business days.", "breach_report_day_kind")
     if days is None:
         return None
     if days < 0:
         raise RuleInputError("The reporting limit cannot be negative.", "breach_report_days")
-    if kind not in ("calendar", "business"):
-        raise RuleInputError("Days are calendar or business days.", "breach_report_day_kind")
-    return min(days, RULE_BREACH_NOTICE_DAYS)
+    if days > RULE_BREACH_NOTICE_DAYS:
+        raise RuleInputError(
+            "A business associate must report a breach within 60 calendar days of discovery at "
+            "the latest (45 CFR 164.410(b)); an agreement cannot allow more.",
+            "breach_report_days",
+        )
+    return days
 
 
 # ---------------------------------------------------------------------------- security reviews

@@ -98,7 +98,13 @@ def test_the_checklist_lists_every_required_provision_and_its_gaps() -> None:
 
 def test_reporting_limits_never_exceed_the_rule() -> None:
     assert rules.reporting_calendar_days(5, "business") == 5
-    assert rules.reporting_calendar_days(90, "calendar") == rules.RULE_BREACH_NOTICE_DAYS
+    assert rules.reporting_calendar_days(60, "calendar") == rules.RULE_BREACH_NOTICE_DAYS
+    for too_many in (61, 90):
+        with pytest.raises(rules.RuleInputError) as raised:
+            rules.reporting_calendar_days(too_many, "calendar")
+        assert raised.value.field == "breach_report_days" and "164.410(b)" in raised.value.message
+    with pytest.raises(rules.RuleInputError):
+        rules.reporting_calendar_days(-1, "calendar")
     assert rules.reporting_calendar_days(None, "calendar") is None
     with pytest.raises(rules.RuleInputError):
         rules.reporting_calendar_days(3, "fortnights")
