@@ -96,9 +96,12 @@ class AgreementForm(forms.Form):
     breach_report_days = forms.IntegerField(
         required=False,
         min_value=0,
-        max_value=60,
+        max_value=rules.RULE_BREACH_NOTICE_DAYS,
         label="Days to report a breach",
-        help_text="As the agreement says; the rule's outer limit is 60 calendar days (164.410(b)).",
+        help_text=(
+            "As the agreement says; the rule's outer limit is "
+            f"{rules.RULE_BREACH_NOTICE_DAYS} calendar days (164.410(b))."
+        ),
     )
     breach_report_day_kind = forms.ChoiceField(
         choices=[("calendar", "calendar days"), ("business", "business days")], initial="calendar"

@@ -13,11 +13,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from hipaaops.incidents.rules.facts import BUSINESS_ASSOCIATE_NOTICE_DAYS
+
 DATA = Path(__file__).resolve().parent / "data"
 
 # 45 CFR 164.410(b): a business associate tells the covered entity of a breach without
 # unreasonable delay and no later than 60 calendar days after discovery; an agreement may set less.
-RULE_BREACH_NOTICE_DAYS = 60
+# The figure is the incident rules' fact, kept in one place.
+RULE_BREACH_NOTICE_DAYS = BUSINESS_ASSOCIATE_NOTICE_DAYS.value
 DEFAULT_EXPIRING_WINDOW_DAYS = 60
 DEFAULT_REVIEW_MONTHS = 12
 
@@ -316,8 +319,9 @@ def reporting_calendar_days(days: int | None, kind: str) -> int | None:
         raise RuleInputError("The reporting limit cannot be negative.", "breach_report_days")
     if days > RULE_BREACH_NOTICE_DAYS:
         raise RuleInputError(
-            "A business associate must report a breach within 60 calendar days of discovery at "
-            "the latest (45 CFR 164.410(b)); an agreement cannot allow more.",
+            f"A business associate must report a breach within {RULE_BREACH_NOTICE_DAYS} calendar "
+            f"days of discovery at the latest ({BUSINESS_ASSOCIATE_NOTICE_DAYS.citation}); an "
+            "agreement cannot allow more.",
             "breach_report_days",
         )
     return days
