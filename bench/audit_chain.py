@@ -317,7 +317,7 @@ def _sqlite_peer(db_path: Path, rows: list[tuple[Any, ...]]) -> tuple[float, flo
         "seq, created_at, organization_id, actor_id, actor_label, action, object_type, "
         "object_id, object_repr, changes, ip, user_agent, request_id, via, prev_hash, entry_hash"
     )
-    insert = f"INSERT INTO audit_auditentry ({columns}) VALUES ({', '.join('?' * 16)})"  # noqa: S608
+    insert = f"INSERT INTO audit_auditentry ({columns}) VALUES ({', '.join('?' * 16)})"
 
     def single() -> None:
         for row in rows:

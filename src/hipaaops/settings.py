@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "hipaaops.dashboard",
     "hipaaops.privacy",
     "hipaaops.vendors",
+    "hipaaops.inventory",
+    "hipaaops.sra",
     "hipaaops.incidents",
     "hipaaops.catalog",
     "hipaaops.safeguards",

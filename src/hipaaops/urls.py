@@ -16,6 +16,8 @@ org_patterns = [
     path("incidents/", include("hipaaops.incidents.urls")),
     path("privacy/", include("hipaaops.privacy.urls")),
     path("vendors/", include("hipaaops.vendors.urls")),
+    path("inventory/", include("hipaaops.inventory.urls")),
+    path("sra/", include("hipaaops.sra.urls")),
 ]
 
 urlpatterns = [

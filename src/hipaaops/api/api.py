@@ -38,12 +38,14 @@ from hipaaops.core.roles import Capability
 from hipaaops.core.tenancy import get_for_organization
 from hipaaops.dashboard.figures import figures_for
 from hipaaops.incidents.api import router as incidents_router
+from hipaaops.inventory.api import router as inventory_router
 from hipaaops.organizations import services as org_services
 from hipaaops.organizations.access import OrgAccess
 from hipaaops.organizations.models import EmergencyAccessGrant, Membership
 from hipaaops.privacy.api import router as privacy_router
 from hipaaops.readiness.api import router as readiness_router
 from hipaaops.safeguards.api import router as safeguards_router
+from hipaaops.sra.api import router as sra_router
 from hipaaops.vendors.api import router as vendors_router
 
 api = NinjaAPI(
@@ -374,6 +376,8 @@ orgs.add_router("/{org}/readiness", readiness_router)
 orgs.add_router("/{org}", incidents_router)
 orgs.add_router("/{org}/privacy", privacy_router)
 orgs.add_router("/{org}/vendors", vendors_router)
+orgs.add_router("/{org}/inventory", inventory_router)
+orgs.add_router("/{org}/sra", sra_router)
 api.add_router("/orgs", orgs)
 
 

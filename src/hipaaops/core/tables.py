@@ -32,7 +32,8 @@ def as_xlsx(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title[:31])
+    # A sheet title may not hold []:*?/\ and is at most 31 characters.
+    ws = wb.create_sheet("".join("-" if c in "[]:*?/\\" else c for c in title)[:31])
     ws.append(list(columns))
     for row in rows:
         ws.append([safe_cell(v) if not isinstance(v, int | float) else v for v in row])

@@ -13,7 +13,7 @@ from hipaaops.safeguards.selectors import REQUIREMENT_FILTERS, RegisterFilter
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def _member_choices(members: list[Membership], blank: str) -> list[tuple[str, str]]:
+def member_choices(members: list[Membership], blank: str) -> list[tuple[str, str]]:
     return [("", blank)] + [
         (str(m.user_id), f"{m.user.get_full_name() or m.user.email} ({m.role_label})")
         for m in members
@@ -42,7 +42,7 @@ class RegisterFilterForm(forms.Form):
         ]
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ChoiceField)
-        owner.choices = _member_choices(members, "Anyone")
+        owner.choices = member_choices(members, "Anyone")
 
     def to_filter(self) -> RegisterFilter:
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
@@ -80,7 +80,7 @@ class ItemForm(forms.Form):
         super().__init__(*args, **kwargs)
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ChoiceField)
-        owner.choices = _member_choices(members, "Nobody yet")
+        owner.choices = member_choices(members, "Nobody yet")
 
     def changes(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -126,7 +126,7 @@ class DecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         approver = self.fields["approver"]
         assert isinstance(approver, forms.ChoiceField)
-        approver.choices = _member_choices(approvers, "Choose an approver")
+        approver.choices = member_choices(approvers, "Choose an approver")
 
 
 class AnswerForm(forms.Form):

@@ -92,5 +92,28 @@
     });
   }
 
-  ready(function () { idleTimer(); switcher(); copyButtons(); });
+
+  // A picture in a [data-zoom] frame: the buttons, the mouse wheel and dragging zoom and pan it.
+  function zoomFrames() {
+    document.querySelectorAll("[data-zoom]").forEach(function (frame) {
+      var img = frame.querySelector("img");
+      if (!img) return;
+      var scale = 1, x = 0, y = 0, drag = null;
+      function apply() { img.style.transform = "translate(" + x + "px," + y + "px) scale(" + scale + ")"; }
+      function zoom(factor) { scale = Math.min(8, Math.max(0.5, scale * factor)); apply(); }
+      frame.querySelectorAll("[data-zoom-by]").forEach(function (b) {
+        b.addEventListener("click", function () {
+          var f = parseFloat(b.dataset.zoomBy);
+          if (f === 0) { scale = 1; x = 0; y = 0; apply(); } else { zoom(f); }
+        });
+      });
+      var view = frame.querySelector(".zoom-view") || frame;
+      view.addEventListener("wheel", function (e) { e.preventDefault(); zoom(e.deltaY < 0 ? 1.15 : 1 / 1.15); }, { passive: false });
+      view.addEventListener("pointerdown", function (e) { drag = { x: e.clientX - x, y: e.clientY - y }; view.setPointerCapture(e.pointerId); });
+      view.addEventListener("pointermove", function (e) { if (drag) { x = e.clientX - drag.x; y = e.clientY - drag.y; apply(); } });
+      view.addEventListener("pointerup", function () { drag = null; });
+    });
+  }
+
+  ready(function () { idleTimer(); switcher(); copyButtons(); zoomFrames(); });
 })();
