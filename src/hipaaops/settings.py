@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "hipaaops.privacy",
     "hipaaops.vendors",
     "hipaaops.incidents",
+    "hipaaops.breaches",
     "hipaaops.catalog",
     "hipaaops.safeguards",
     "hipaaops.readiness",

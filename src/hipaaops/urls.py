@@ -16,6 +16,7 @@ org_patterns = [
     path("incidents/", include("hipaaops.incidents.urls")),
     path("privacy/", include("hipaaops.privacy.urls")),
     path("vendors/", include("hipaaops.vendors.urls")),
+    path("breaches/", include("hipaaops.breaches.urls")),
 ]
 
 urlpatterns = [
