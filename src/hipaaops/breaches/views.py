@@ -29,10 +29,10 @@ def record(request: HttpRequest) -> HttpResponse:
     form = WindowForm(request.GET)
     years = form.window()
     coverage = selectors.coverage()
+    reads_as = rules.ocr_entity_type(org.entity_type)
     context: dict[str, object] = {
         "form": form,
-        "entity_type": rules.ocr_entity_type(org.entity_type).value,
-        "entity_plural": rules.ENTITY_PLURALS[rules.ocr_entity_type(org.entity_type)],
+        "entity_plural": rules.ENTITY_PLURALS[reads_as],
         "bands": rules.likelihood_bands(),
         "coverage": coverage,
     }
@@ -47,7 +47,7 @@ def record(request: HttpRequest) -> HttpResponse:
             "summary": summary,
             "suggestions": rules.suggest(facts, org.entity_type, years, today),
             "by_year": [(y, n, y in coverage.years) for y, n in summary.by_year.items()],
-            "few": summary.breaches < rules.likelihood_bands().few_records,
+            "few": 0 < summary.breaches < rules.likelihood_bands().few_records,
         }
     )
     return render(request, "breaches/record.html", context)

@@ -4,9 +4,10 @@ counts and suggested likelihoods for the threats of our threat library.
 
 The portal lists the breaches of unsecured PHI affecting 500 or more individuals that covered
 entities reported to the Secretary (45 CFR 164.408(b)); the Secretary must post them publicly
-(HITECH Act section 13402(e)(4), 42 U.S.C. 17932(e)(4)). A business associate's breach is
-reported by the covered entity it serves (45 CFR 164.410(a)), which the portal marks with
-"Business Associate Present". The mapping to threats and the likelihood bands are data in
+(HITECH Act section 13402(e)(4), 42 U.S.C. 17932(e)(4)). A business associate tells the covered
+entity of a breach (45 CFR 164.410(a)) and the covered entity reports it; the portal marks such a
+report "Business Associate Present", and lists the business associate as the entity when it filed
+for the covered entities it serves. The mapping to threats and the likelihood bands are data in
 ``data/``, each with its reasoning.
 """
 
@@ -64,8 +65,8 @@ class FormatError(ValueError):
 
 
 class EntityType(StrEnum):
-    """The portal's 'Covered Entity Type': the three covered entities of 45 CFR 160.103 and the
-    business associate (160.103) whose breach the covered entity reported."""
+    """The portal's 'Covered Entity Type': the three covered entities of 45 CFR 160.103, and the
+    business associate (160.103) when it filed the report for the covered entities it serves."""
 
     PROVIDER = "provider"
     HEALTH_PLAN = "health_plan"
@@ -584,13 +585,14 @@ def summary(records: Iterable[Facts], entity_type: str, years: int, today: date)
     by_location: Counter[str] = Counter()
     by_year = dict.fromkeys(range(since.year, today.year + 1), 0)
     paper = unmapped = 0
+    vendor_only = set(threat_map().business_associate)
     for r in chosen:
         by_type.update(r.breach_types)
         by_location.update(r.locations)
         by_year[r.submitted_on.year] += 1
         if only_paper(r):
             paper += 1
-        elif not threats_of(r) - set(threat_map().business_associate):
+        elif not threats_of(r) - vendor_only:
             unmapped += 1
     order = {name: i for i, name in enumerate((*BREACH_TYPES, *LOCATIONS))}
 
