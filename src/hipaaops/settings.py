@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "hipaaops.inventory",
     "hipaaops.sra",
     "hipaaops.incidents",
+    "hipaaops.breaches",
     "hipaaops.catalog",
     "hipaaops.safeguards",
     "hipaaops.readiness",

@@ -18,6 +18,7 @@ org_patterns = [
     path("vendors/", include("hipaaops.vendors.urls")),
     path("inventory/", include("hipaaops.inventory.urls")),
     path("sra/", include("hipaaops.sra.urls")),
+    path("breaches/", include("hipaaops.breaches.urls")),
 ]
 
 urlpatterns = [

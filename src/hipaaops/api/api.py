@@ -32,6 +32,7 @@ from hipaaops.api.schemas import (
     TokenOut,
 )
 from hipaaops.audit.selectors import AuditFilter, entries_for
+from hipaaops.breaches.api import router as breaches_router
 from hipaaops.core.errors import DomainError, PermissionDeniedError
 from hipaaops.core.middleware import user_has_mfa
 from hipaaops.core.roles import Capability
@@ -378,6 +379,7 @@ orgs.add_router("/{org}/privacy", privacy_router)
 orgs.add_router("/{org}/vendors", vendors_router)
 orgs.add_router("/{org}/inventory", inventory_router)
 orgs.add_router("/{org}/sra", sra_router)
+orgs.add_router("/{org}/breaches", breaches_router)
 api.add_router("/orgs", orgs)
 
 
