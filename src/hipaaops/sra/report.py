@@ -207,29 +207,20 @@ SLICE_ROWS = 1500  # rows typeset per part: bounds typst's memory on large regis
 
 
 def _compile(part: str, data: dict[str, Any], offset: int, pictures: dict[str, str]) -> bytes:
-    import typst
+    from hipaaops.sra.typeset import compile_part
 
-    pdf = typst.compile(
-        TEMPLATE.read_bytes(),
-        format="pdf",
-        sys_inputs={"data": json.dumps(data), "part": part, "offset": str(offset), **pictures},
-        ignore_system_fonts=True,
-    )
-    assert isinstance(pdf, bytes)
-    return pdf
+    return compile_part(TEMPLATE.read_bytes(), json.dumps(data), part, offset, pictures)
 
 
-def render_pdf(assessment: Assessment) -> bytes:
-    """The report, typeset in parts (front matter, the long tables in slices, the end) so that a
-    register of thousands of risks keeps memory bounded; the parts are joined into one PDF with
-    continuous page numbers."""
-    import io
+Part = tuple[str, dict[str, Any], dict[str, str]]  # part, its data, its pictures
 
-    from pypdf import PdfReader, PdfWriter
 
+def parts(assessment: Assessment) -> list[Part]:
+    """The report's parts: front matter, the long tables in slices of SLICE_ROWS rows, the end."""
     data = report_data(assessment)
     org = assessment.organization
     blank = '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
+    plain = {"map": blank, "heat": blank}
     pictures = {
         "map": maps.draw(inventory.map_graph(org)).decode("utf-8"),
         "heat": charts.heatmap_svg(
@@ -238,17 +229,7 @@ def render_pdf(assessment: Assessment) -> bytes:
             title="Inherent risk",
         ).decode("utf-8"),
     }
-    plain = {"map": blank, "heat": blank}
-    writer = PdfWriter()
-    pages = 0
-
-    def add(part: str, part_data: dict[str, Any], pics: dict[str, str]) -> None:
-        nonlocal pages
-        reader = PdfReader(io.BytesIO(_compile(part, part_data, pages, pics)))
-        writer.append(reader)
-        pages += len(reader.pages)
-
-    add("front", data, pictures)
+    out: list[Part] = [("front", data, pictures)]
     base = {k: data[k] for k in ("organization", "made", "assessment")}
     for kind, title, intro in (
         ("register", "", ""),
@@ -257,18 +238,66 @@ def render_pdf(assessment: Assessment) -> bytes:
     ):
         rows = data[kind]
         for start in range(0, max(len(rows), 1), SLICE_ROWS):
-            add(
-                "rows",
-                {
-                    **base,
-                    "kind": kind,
-                    "title": title if start == 0 else "",
-                    "intro": intro,
-                    "rows": rows[start : start + SLICE_ROWS],
-                },
-                plain,
-            )
-    add("tail", {**base, "comparison": data["comparison"], "problems": data["problems"]}, plain)
+            part_data = {
+                **base,
+                "kind": kind,
+                "title": title if start == 0 else "",
+                "intro": intro,
+                "rows": rows[start : start + SLICE_ROWS],
+            }
+            out.append(("rows", part_data, plain))
+    out.append(
+        ("tail", {**base, "comparison": data["comparison"], "problems": data["problems"]}, plain)
+    )
+    return out
+
+
+PARTS_PER_WORKER = 3  # typst's cache grows with each document; the worker is replaced
+
+
+def render_pdf(assessment: Assessment) -> bytes:
+    """The report, typeset in parts (front matter, the long tables in slices, the end) and
+    joined into one PDF with continuous page numbers. A large report is typeset in a worker
+    process (spawned, replaced every few parts) so that typst's cache, which grows with every
+    document it lays out, never holds more than a few parts: memory stays bounded whatever the
+    size of the register."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    org = assessment.organization
+    writer = PdfWriter()
+    pages = 0
+    all_parts = parts(assessment)
+
+    def join(pdf: bytes) -> None:
+        nonlocal pages
+        reader = PdfReader(io.BytesIO(pdf))
+        writer.append(reader)
+        pages += len(reader.pages)
+
+    if len(all_parts) <= 5:  # front, one slice of each table, tail: typeset here
+        for part, part_data, pictures in all_parts:
+            join(_compile(part, part_data, pages, pictures))
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from hipaaops.sra.typeset import compile_part
+
+        template = TEMPLATE.read_bytes()
+        # spawn, not fork: a forked copy of a process with threads and open connections can hang.
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            max_workers=1, mp_context=spawn, max_tasks_per_child=PARTS_PER_WORKER
+        ) as pool:
+            # Each part's first page number is the pages before it: one part at a time.
+            for part, part_data, pictures in all_parts:
+                join(
+                    pool.submit(
+                        compile_part, template, json.dumps(part_data), part, pages, pictures
+                    ).result()
+                )
     writer.add_metadata({"/Title": f"Security Risk Assessment: {org.name}", "/Author": org.name})
     out = io.BytesIO()
     writer.write(out)

@@ -570,3 +570,32 @@ def test_command_line(cast: Any, officer: Any, assessment: Assessment, tmp_path:
     exported = io.StringIO()
     call_command("inventory", "export", "--org", cast.org.slug, stdout=exported)
     assert "EHR,application" in exported.getvalue()
+
+
+def test_a_large_report_is_typeset_in_parts_with_continuous_pages(
+    cast: Any, officer: Any, assessment: Assessment, monkeypatch: Any
+) -> None:
+    from pypdf import PdfReader
+
+    from hipaaops.sra import report
+
+    threat, vuln = _threat_vuln()
+    for n in range(7):
+        services.create_scenario(
+            officer,
+            assessment,
+            title=f"Risk number {n}",
+            threat=threat,
+            vulnerability=vuln,
+            likelihood=2,
+            impact=3,
+            owner=cast.officer.pk,
+        )
+    monkeypatch.setattr(report, "SLICE_ROWS", 2)  # 4 register slices: typeset in the worker
+    parts = report.parts(assessment)
+    assert [p for p, _, _ in parts].count("rows") == 4 + 1 + 1
+    pdf = PdfReader(io.BytesIO(report.render_pdf(assessment)))
+    text = [page.extract_text() for page in pdf.pages]
+    assert all(f"Risk number {n}" in "".join(text) for n in range(7))
+    numbers = [int(t.rsplit("Page ", 1)[1].split()[0]) for t in text]
+    assert numbers == list(range(1, len(pdf.pages) + 1))

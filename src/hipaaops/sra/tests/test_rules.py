@@ -171,3 +171,9 @@ def test_compare() -> None:
     assert [(b.score, a.score) for b, a in c.rose] == [(12, 16)]
     assert [(b.score, a.score) for b, a in c.fell] == [(6, 3)]
     assert c.plan_closed == ["Encrypt laptops"]
+
+
+def test_the_public_breach_record_speaks_of_threats_in_the_library() -> None:
+    from hipaaops.breaches import rules as breach_rules
+
+    assert set(breach_rules.THREAT_KEYS) <= set(rules.threat_index())
