@@ -141,7 +141,7 @@ def victim_id(name: str, victim: Organization, route: str = "") -> int:
 
 # Text parameters that are not ids of tenant objects: a value that exists in every organization
 # (the audit protocol's inquiry ids are the same everywhere), so only the organization can refuse.
-TEXT_PARAMETERS = {"inquiry_id": "S004", "fmt": "json", "what": "requests"}
+TEXT_PARAMETERS = {"inquiry_id": "S004", "fmt": "json", "what": "requests", "section": "basics"}
 
 
 def fill_route(route: str, victim: Organization) -> str:

@@ -162,13 +162,13 @@ class PlanItemOut(Schema):
     version: int
 
 
-class AnswerIn(Schema):
+class QuestionnaireAnswerIn(Schema):
     question: str
     answer: str
     note: str = Field("", max_length=5000)
 
 
-class AnswerOut(Schema):
+class QuestionnaireAnswerOut(Schema):
     question: str
     answer: str
     note: str
@@ -249,14 +249,20 @@ def complete_assessment(request: HttpRequest, org: Path[str], assessment_id: int
     return services.complete_assessment(access, _assessment(access, assessment_id))
 
 
-@router.get("/assessments/{assessment_id}/answers", response={200: list[AnswerOut], **ERRORS})
+@router.get(
+    "/assessments/{assessment_id}/answers", response={200: list[QuestionnaireAnswerOut], **ERRORS}
+)
 def list_answers(request: HttpRequest, org: Path[str], assessment_id: int) -> Any:
     access = _access(request, org, Capability.VIEW_RECORDS)
     return list(_assessment(access, assessment_id).answers.order_by("question"))
 
 
-@router.put("/assessments/{assessment_id}/answers", response={200: AnswerOut, **ERRORS})
-def put_answer(request: HttpRequest, org: Path[str], assessment_id: int, payload: AnswerIn) -> Any:
+@router.put(
+    "/assessments/{assessment_id}/answers", response={200: QuestionnaireAnswerOut, **ERRORS}
+)
+def put_answer(
+    request: HttpRequest, org: Path[str], assessment_id: int, payload: QuestionnaireAnswerIn
+) -> Any:
     access = _access(request, org, Capability.EDIT_RECORDS)
     return services.record_answer(access, _assessment(access, assessment_id), **payload.dict())
 
