@@ -392,3 +392,39 @@ def test_vendor_questionnaire_from_link_to_accepted_tier(browser: Browser, serve
     browser.shot("chain")
     assert browser.watched.csp_problems() == [], browser.watched
     assert browser.watched.page_errors == [], browser.watched
+
+
+def test_data_flow_map_zooms_and_the_questionnaire_branches(
+    browser: Browser, server: Server
+) -> None:
+    """The data-flow map loads and zooms; in the questionnaire, an answer that closes a follow-up
+    question hides it once saved, and the answer that opens it brings it back."""
+    from playwright.sync_api import expect
+
+    page = browser.page
+    _sign_in(page, server)
+    page.goto(f"{server.url}/o/{DEMO_SLUG}/inventory/map/")
+    image = page.locator(".zoom-view img")
+    expect(image).to_be_visible()
+    assert page.evaluate("(img) => img.naturalWidth", image.element_handle()) > 100
+    page.get_by_role("button", name="Zoom in").click()
+    assert "scale(1.25)" in (image.get_attribute("style") or "")
+    page.get_by_role("button", name="Reset").click()
+    assert "scale(1)" in (image.get_attribute("style") or "")
+    browser.shot("data-flow-map")
+
+    page.goto(f"{server.url}/o/{DEMO_SLUG}/sra/")
+    page.get_by_role("link", name="Security risk assessment 2026").click()
+    page.get_by_role("link", name="Risk analysis basics").click()
+    follow_up = page.locator("fieldset#basics_sra_current")
+    expect(follow_up).to_be_visible()
+    page.locator("#basics_prior_sra input[value=no]").check()
+    page.get_by_role("button", name="Save answers").click()
+    expect(page.locator("fieldset#basics_prior_sra")).to_be_visible()
+    expect(follow_up).to_have_count(0)
+    page.locator("#basics_prior_sra input[value=yes]").check()
+    page.get_by_role("button", name="Save answers").click()
+    expect(follow_up).to_be_visible()
+    browser.shot("questionnaire")
+    assert browser.watched.csp_problems() == [], browser.watched
+    assert browser.watched.page_errors == [], browser.watched

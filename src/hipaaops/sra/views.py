@@ -241,11 +241,14 @@ def questionnaire(request: HttpRequest, assessment_id: int, section: str) -> Htt
         else:
             access.require(Capability.EDIT_RECORDS)
             saved = 0
-            # Answers in page order: an earlier answer may open a later question.
+            # Answers in page order: an earlier answer may open a later question, or close one
+            # (whose old answer the page still sends: it is then left as it was, unasked).
+            given = selectors.answers(a)
             for q in sec.questions:
                 chosen = request.POST.get(f"q_{q.key}")
-                if not chosen:
+                if not chosen or not rules.applies(q, given):
                     continue
+                given[q.key] = chosen
                 try:
                     services.record_answer(
                         access,
