@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import QuerySet
 
@@ -95,7 +94,6 @@ class Summary:
     in_use: int = 0
     with_ephi: int = 0
     ephi_unknown: int = 0
-    records: int = 0
     flows: int = 0
     unencrypted_flows: int = 0
     outside_parties: int = 0
@@ -108,9 +106,9 @@ def summary(org: Organization) -> Summary:
     types: Counter[str] = Counter()
     types_ephi: Counter[str] = Counter()
     crit: Counter[str] = Counter()
-    for asset_type, holds, records, lifecycle, criticality in Asset.objects.filter(
+    for asset_type, holds, lifecycle, criticality in Asset.objects.filter(
         organization=org
-    ).values_list("asset_type", "holds_ephi", "records", "lifecycle", "criticality"):
+    ).values_list("asset_type", "holds_ephi", "lifecycle", "criticality"):
         s.assets += 1
         if lifecycle != "in_use":
             continue
@@ -120,7 +118,6 @@ def summary(org: Organization) -> Summary:
         if holds == "yes":
             s.with_ephi += 1
             types_ephi[asset_type] += 1
-            s.records = max(s.records, records or 0)
         elif holds == "unknown":
             s.ephi_unknown += 1
     parties = set()
@@ -255,7 +252,3 @@ def asset_options(org: Organization) -> list[tuple[int, str]]:
         .exclude(lifecycle="disposed")
         .values_list("id", "name")
     )
-
-
-def by_ids(org: Organization, ids: list[Any]) -> list[Asset]:
-    return list(Asset.objects.filter(organization=org, pk__in=ids))

@@ -10,8 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from hipaaops.audit.models import Action
-from hipaaops.audit.services import record, record_create, record_delete, snapshot
+from hipaaops.audit.services import record_create, record_delete, record_update, snapshot
 from hipaaops.core.errors import ConflictError, DomainError
 from hipaaops.core.inputs import input_date
 from hipaaops.core.roles import Capability
@@ -74,9 +73,7 @@ class _Checker:
     def run(self, field: str, fn: Any, *args: Any, **kwargs: Any) -> None:
         try:
             self.clean[field] = fn(*args, **kwargs)
-        except rules.InventoryInputError as exc:
-            self.problems.append((exc.field or field, exc.message))
-        except DomainError as exc:
+        except (rules.InventoryInputError, DomainError) as exc:
             self.problems.append((exc.field or field, exc.message))
 
     def done(self) -> dict[str, Any]:
@@ -211,14 +208,7 @@ def _save_with_entry(access: OrgAccess, obj: Any, before: dict[str, Any]) -> Non
     obj.version += 1
     obj.updated_at = timezone.now()
     obj.save()
-    after = snapshot(obj)
-    record(
-        Action.UPDATE,
-        actor=access.user,
-        organization=access.organization,
-        target=obj,
-        changes={k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)},
-    )
+    record_update(obj, before, actor=access.user, organization=access.organization)
 
 
 def create_asset(access: OrgAccess, **values: Any) -> Asset:

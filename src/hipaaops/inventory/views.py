@@ -51,7 +51,7 @@ def _asset_form(access: OrgAccess, data: Any = None, initial: Any = None) -> for
     )
 
 
-def _import(request: HttpRequest, access: OrgAccess, form: forms.ImportForm) -> Any:
+def _import(access: OrgAccess, form: forms.ImportForm) -> Any:
     if not form.is_valid():
         return None
     upload = form.cleaned_data["file"]
@@ -79,7 +79,7 @@ def assets(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         access.require(Capability.EDIT_RECORDS)
         if which == "import":
-            report = _import(request, access, import_form)
+            report = _import(access, import_form)
             if report and report.imported:
                 messages.success(request, f"{report.rows} {report.kind} imported.")
                 return redirect("inventory:assets", org.slug)

@@ -12,7 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from hipaaops.audit.models import Action
-from hipaaops.audit.services import record, record_create, snapshot
+from hipaaops.audit.services import record, record_create, record_update, snapshot
 from hipaaops.core.errors import ConflictError, DomainError
 from hipaaops.core.inputs import input_date
 from hipaaops.core.roles import Capability
@@ -131,14 +131,7 @@ def _save(access: OrgAccess, locked: PrivacyRequest, before: dict[str, Any]) -> 
     locked.version += 1
     locked.updated_at = timezone.now()
     locked.save()
-    after = snapshot(locked)
-    record(
-        Action.UPDATE,
-        actor=access.user,
-        organization=access.organization,
-        target=locked,
-        changes={k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)},
-    )
+    record_update(locked, before, actor=access.user, organization=access.organization)
     return locked
 
 

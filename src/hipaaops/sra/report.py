@@ -31,6 +31,12 @@ def _who(user: Any) -> str:
     return (user.get_full_name() or user.email) if user else "—"
 
 
+def rating(likelihood: int | None, impact: int | None, level: str) -> str:
+    if not (likelihood and impact):
+        return "not rated"
+    return f"{likelihood}x{impact}={likelihood * impact} {level}"
+
+
 def report_data(assessment: Assessment) -> dict[str, Any]:
     org = assessment.organization
     scale = assessment.risk_scale
@@ -59,11 +65,6 @@ def report_data(assessment: Assessment) -> dict[str, Any]:
         used_vulns.add(s.vulnerability)
         t = threats.get(s.threat)
         v = vulns.get(s.vulnerability)
-
-        def rating(lk: int | None, im: int | None, level: str) -> str:
-            if not (lk and im):
-                return "not rated"
-            return f"{lk}x{im}={lk * im} {level}"
 
         register.append(
             [

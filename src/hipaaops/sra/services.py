@@ -4,7 +4,6 @@ assessment is a record and no longer changes; the next one starts as its copy.""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -12,7 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from hipaaops.audit.models import Action
-from hipaaops.audit.services import record, record_create, snapshot
+from hipaaops.audit.services import diff, record, record_create, record_update, snapshot
 from hipaaops.core.errors import ConflictError, DomainError
 from hipaaops.core.inputs import input_date
 from hipaaops.core.roles import Capability
@@ -271,14 +270,7 @@ def _locked(access: OrgAccess, assessment: Assessment, expected: int | None) -> 
 def _saved(access: OrgAccess, obj: Any, before: dict[str, Any]) -> None:
     obj.version += 1
     obj.save()
-    after = snapshot(obj)
-    record(
-        Action.UPDATE,
-        actor=access.user,
-        organization=access.organization,
-        target=obj,
-        changes={k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)},
-    )
+    record_update(obj, before, actor=access.user, organization=access.organization)
 
 
 def set_definitions(
@@ -502,6 +494,7 @@ def add_library_entry(
 
 # ---------------------------------------------------------------------------- scenarios
 
+RATINGS = ("likelihood", "impact", "residual_likelihood", "residual_impact")
 SCENARIO_FIELDS = (
     "title",
     "threat",
@@ -559,12 +552,7 @@ def _clean_scenario(
         if field in values:
             clean[field] = _text(values[field], field, limit)
     scale = assessment.risk_scale
-    for field, _kind in (
-        ("likelihood", "likelihood"),
-        ("impact", "impact"),
-        ("residual_likelihood", "likelihood"),
-        ("residual_impact", "impact"),
-    ):
+    for field in RATINGS:
         if field in values:
             try:
                 clean[field] = scale.check(values[field], field)
@@ -707,14 +695,10 @@ def update_scenario(
             s.assets.set(assets)
         if controls is not None:
             s.controls.set(controls)
-        after = _state(s)
-        changed = {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
-        changed.pop("version", None), changed.pop("updated_at", None)
-        kind = (
-            "rated"
-            if {"likelihood", "impact", "residual_likelihood", "residual_impact"} & set(changed)
-            else "updated"
-        )
+        changed = diff(before, _state(s))
+        for bookkeeping in ("version", "updated_at"):
+            changed.pop(bookkeeping, None)
+        kind = "rated" if set(RATINGS) & set(changed) else "updated"
         _version(s, kind, access)
         record(Action.UPDATE, actor=access.user, organization=org, target=s, changes=changed)
     return s
@@ -884,7 +868,7 @@ def update_plan_item(
                 f"Someone else changed this plan item (now version {locked.version}); reload it.",
                 field="version",
             )
-        before = snapshot(locked)
+        before = {**snapshot(locked), "safeguards": _citations(locked)}
         for k, v in clean.items():
             setattr(locked, k, v)
         if locked.status == PlanStatus.DONE and locked.done_on is None:
@@ -896,18 +880,10 @@ def update_plan_item(
         locked.save()
         if safeguards is not None:
             locked.safeguards.set(safeguards)
-        after = snapshot(locked)
-        record(
-            Action.UPDATE,
-            actor=access.user,
-            organization=org,
-            target=locked,
-            changes={
-                k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)
-            },
-        )
+        changes = diff(before, {**snapshot(locked), "safeguards": _citations(locked)})
+        record(Action.UPDATE, actor=access.user, organization=org, target=locked, changes=changes)
     return locked
 
 
-def today() -> date:
-    return timezone.localdate()
+def _citations(item: PlanItem) -> list[str]:
+    return sorted(item.safeguards.values_list("citation", flat=True))

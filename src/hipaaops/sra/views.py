@@ -79,29 +79,24 @@ def assessments(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         access.require(Capability.EDIT_RECORDS)
 
-        def act() -> str:
-            data = form.cleaned_data
-            created = services.create_assessment(
-                access,
-                title=data["title"],
-                assessed_on=data["assessed_on"],
-                scope=data["scope"],
-                method=data["method"],
-                participants=data["participants"],
-                scale=data["scale"] or None,
-                copy_from=data["copy_from"] or None,
-            )
-            request._created = created  # type: ignore[attr-defined]
-            return f"{created.title} started."
-
         if form.is_valid():
+            data = form.cleaned_data
             try:
-                message = act()
+                created = services.create_assessment(
+                    access,
+                    title=data["title"],
+                    assessed_on=data["assessed_on"],
+                    scope=data["scope"],
+                    method=data["method"],
+                    participants=data["participants"],
+                    scale=data["scale"] or None,
+                    copy_from=data["copy_from"] or None,
+                )
             except DomainError as exc:
                 domain_error_to_form(form, exc)
             else:
-                messages.success(request, message)
-                return redirect("sra:assessment", org.slug, request._created.pk)  # type: ignore[attr-defined]
+                messages.success(request, f"{created.title} started.")
+                return redirect("sra:assessment", org.slug, created.pk)
     rows = [
         (a, selectors.level_counts(a))
         for a in selectors.assessments(org).select_related("previous")

@@ -14,7 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from hipaaops.audit.models import Action
-from hipaaops.audit.services import record, record_create, snapshot
+from hipaaops.audit.services import record, record_create, record_update, snapshot
 from hipaaops.core.errors import ConflictError, DomainError
 from hipaaops.core.inputs import input_date
 from hipaaops.core.roles import Capability
@@ -229,14 +229,7 @@ def _save_with_entry(access: OrgAccess, obj: Any, before: dict[str, Any]) -> Non
     obj.version += 1
     obj.updated_at = timezone.now()
     obj.save()
-    after = snapshot(obj)
-    record(
-        Action.UPDATE,
-        actor=access.user,
-        organization=access.organization,
-        target=obj,
-        changes={k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)},
-    )
+    record_update(obj, before, actor=access.user, organization=access.organization)
 
 
 def update_vendor(
