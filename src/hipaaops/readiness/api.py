@@ -113,6 +113,7 @@ class RemediationOut(Schema):
     owner: str | None
     due_on: date
     state: str
+    plan_item: int | None = Field(None, description="its step in the SRA remediation plan")
 
 
 class PenaltyQuery(Schema):
@@ -287,6 +288,7 @@ def post_remediation(
         "owner": item.owner.email if item.owner else None,
         "due_on": item.due_on,
         "state": item.state,
+        "plan_item": item.plan_item_id,
     }
 
 

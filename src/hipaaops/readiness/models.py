@@ -109,6 +109,11 @@ class RemediationItem(TenantModel):
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
     done_at = models.DateTimeField(null=True, blank=True)
+    # The step this gap became in the risk management plan (45 CFR 164.308(a)(1)(ii)(B)), when
+    # the organization had a risk assessment to plan in.
+    plan_item = models.ForeignKey(
+        "sra.PlanItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["due_on", "pk"]

@@ -93,7 +93,9 @@ def comparison(audit: MockAudit) -> dict[str, Any] | None:
 
 
 def remediation_items(org: Organization, audit: MockAudit | None = None) -> list[RemediationItem]:
-    qs = RemediationItem.objects.filter(organization=org).select_related("owner", "response")
+    qs = RemediationItem.objects.filter(organization=org).select_related(
+        "owner", "response", "plan_item"
+    )
     if audit is not None:
         qs = qs.filter(mock_audit=audit)
     return list(qs)

@@ -281,7 +281,9 @@ def add_remediation(
     owner: Any,
     due_on: Any,
 ) -> RemediationItem:
-    """A gap (partly or not satisfied) becomes a remediation item with an owner and a due date."""
+    """A gap (partly or not satisfied) becomes a remediation item with an owner and a due date,
+    and a step of the current risk assessment's remediation plan, linked to the register items of
+    the inquiry's citations: gaps are managed with the risks (45 CFR 164.308(a)(1)(ii)(B))."""
     access.require(Capability.EDIT_RECORDS)
     org = access.organization
     if response.organization_id != org.pk:
@@ -306,6 +308,9 @@ def add_remediation(
             owner=owner_user,
             due_on=due,
         )
+        item.plan_item = _plan_gap(access, response, item)
+        if item.plan_item is not None:
+            item.save(update_fields=["plan_item"])
         record(
             Action.CREATE,
             actor=access.user,
@@ -314,6 +319,36 @@ def add_remediation(
             changes={"after": snapshot(item), "inquiry": response.inquiry_id},
         )
     return item
+
+
+def _plan_gap(access: OrgAccess, response: InquiryResponse, item: RemediationItem) -> Any:
+    """The remediation item as a step of the current assessment's plan, or None when the
+    organization has no risk assessment yet."""
+    from hipaaops.safeguards.models import SafeguardItem
+    from hipaaops.sra import selectors as sra_selectors
+    from hipaaops.sra import services as sra_services
+
+    org = access.organization
+    assessment = sra_selectors.current_assessment(org)
+    if assessment is None:
+        return None
+    audit = response.mock_audit
+    inquiry = catalog.protocol_inquiry(response.inquiry_id)
+    safeguards = list(
+        SafeguardItem.objects.filter(organization=org, citation__in=inquiry.catalog).values_list(
+            "pk", flat=True
+        )
+    )
+    return sra_services.add_gap_item(
+        access,
+        assessment,
+        source=f"{audit.title} ({audit.held_on.isoformat()}), inquiry {response.inquiry_id} "
+        f"({inquiry.citation})",
+        title=item.title,
+        owner=item.owner_id,
+        due_on=item.due_on,
+        safeguards=safeguards,
+    )
 
 
 def complete_remediation(access: OrgAccess, item: RemediationItem) -> RemediationItem:
@@ -327,6 +362,7 @@ def complete_remediation(access: OrgAccess, item: RemediationItem) -> Remediatio
         locked.state = RemediationItem.State.DONE
         locked.done_at = timezone.now()
         locked.save(update_fields=["state", "done_at"])
+        _close_plan_steps(access, locked)
         record(
             Action.UPDATE,
             actor=access.user,
@@ -335,6 +371,24 @@ def complete_remediation(access: OrgAccess, item: RemediationItem) -> Remediatio
             changes={"state": ["open", "done"]},
         )
     return locked
+
+
+def _close_plan_steps(access: OrgAccess, item: RemediationItem) -> None:
+    """The gap's plan steps (the first and its copies in later assessments) are done with it."""
+    from hipaaops.sra.models import PlanItem, PlanStatus
+    from hipaaops.sra.services import update_plan_item
+
+    if item.plan_item_id is None:
+        return
+    ref = PlanItem.objects.filter(pk=item.plan_item_id).values_list("ref", flat=True).first()
+    steps = PlanItem.objects.filter(
+        organization=access.organization,
+        ref=ref,
+        scenario__isnull=True,
+        status__in=(PlanStatus.OPEN, PlanStatus.IN_PROGRESS),
+    )
+    for step in steps:
+        update_plan_item(access, step, status=PlanStatus.DONE)
 
 
 def record_binder(

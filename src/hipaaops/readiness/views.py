@@ -211,7 +211,7 @@ def inquiry_view(request: HttpRequest, audit_id: int, inquiry_id: str) -> HttpRe
             "linked": linked,
             "form": form,
             "remediation_form": remediation_form,
-            "remediation": response.remediation_items.select_related("owner"),
+            "remediation": response.remediation_items.select_related("owner", "plan_item"),
             "is_gap": response.status in rules.GAP_STATUSES,
             "can_edit": access.can(Capability.EDIT_RECORDS) and audit.state == MockAudit.State.OPEN,
         },

@@ -152,7 +152,8 @@ class PlanItemPatch(Schema):
 
 class PlanItemOut(Schema):
     id: int
-    scenario: int = Field(alias="scenario_id")
+    scenario: int | None = Field(alias="scenario_id")
+    source: str = Field("", description="where a step that treats no single risk comes from")
     title: str
     owner: int | None = Field(None, alias="owner_id")
     due_on: date

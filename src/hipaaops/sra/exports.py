@@ -66,7 +66,7 @@ def register_table(a: Assessment) -> tuple[str, tuple[str, ...], list[list[objec
 def plan_table(a: Assessment) -> tuple[str, tuple[str, ...], list[list[object]]]:
     rows: list[list[object]] = [
         [
-            i.scenario.code,
+            i.scenario.code if i.scenario else f"gap: {i.source}",
             i.title,
             i.owner.email if i.owner else "",
             i.due_on,

@@ -194,9 +194,17 @@ class PlanStatus(models.TextChoices):
 
 
 class PlanItem(TenantModel):
-    """A step of the remediation plan: what, who, by when, and the safeguards it implements."""
+    """A step of the remediation plan: what, who, by when, and the safeguards it implements.
 
-    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="plan_items")
+    Most steps treat one risk scenario. A gap found elsewhere (a mock audit against the OCR audit
+    protocol) lands in the plan without a scenario, with ``source`` saying where it came from: the
+    plan is the one risk management plan (45 CFR 164.308(a)(1)(ii)(B)).
+    """
+
+    scenario = models.ForeignKey(
+        Scenario, null=True, blank=True, on_delete=models.CASCADE, related_name="plan_items"
+    )
+    source = models.CharField(max_length=300, blank=True)
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="plan_items")
     title = models.CharField(max_length=300)
     owner = models.ForeignKey(

@@ -83,7 +83,7 @@ def report_data(assessment: Assessment) -> dict[str, Any]:
         )
     plan = [
         [
-            i.scenario.code,
+            i.scenario.code if i.scenario else f"gap: {i.source}",
             i.title,
             _who(i.owner),
             i.due_on.isoformat(),

@@ -207,6 +207,22 @@ def _copy(access: OrgAccess, source: Assessment, target: Assessment) -> None:
                 ref=item.ref or str(item.pk),
             )
             copy.safeguards.set(item.safeguards.all())
+    # Gaps from mock audits treat no single risk; the open ones carry over like the others.
+    for item in source.plan_items.filter(scenario__isnull=True).prefetch_related("safeguards"):
+        if item.status in (PlanStatus.DONE, PlanStatus.CANCELLED):
+            continue
+        copy = PlanItem.objects.create(
+            organization=org,
+            assessment=target,
+            source=item.source,
+            title=item.title,
+            owner=item.owner,
+            due_on=item.due_on,
+            status=item.status,
+            notes=item.notes,
+            ref=item.ref or str(item.pk),
+        )
+        copy.safeguards.set(item.safeguards.all())
     record(
         Action.CREATE,
         actor=access.user,
@@ -847,6 +863,32 @@ def add_plan_item(access: OrgAccess, scenario: Scenario, **values: Any) -> PlanI
         if item.status == PlanStatus.DONE:
             item.done_on = timezone.localdate()
         item.save()
+        item.safeguards.set(safeguards)
+        record_create(item, actor=access.user, organization=org)
+    return item
+
+
+def add_gap_item(
+    access: OrgAccess, assessment: Assessment, *, source: str, **values: Any
+) -> PlanItem:
+    """A gap found outside the risk analysis (a mock audit's partly or not satisfied inquiry)
+    becomes a step of the assessment's remediation plan, with no risk scenario. A finished
+    assessment's plan takes it too: the plan outlives the analysis (45 CFR 164.308(a)(1)(ii)(B))."""
+    access.require(Capability.EDIT_RECORDS)
+    org = access.organization
+    if assessment.organization_id != org.pk:
+        raise DomainError("Not in this organization.", field="assessment")
+    clean = _clean_plan(org, values, True)
+    safeguards = clean.pop("safeguards", [])
+    with transaction.atomic():
+        item = PlanItem.objects.create(
+            organization=org,
+            assessment=assessment,
+            source=_text(source, "source", 300, required=True),
+            **clean,
+        )
+        item.ref = str(item.pk)
+        item.save(update_fields=["ref"])
         item.safeguards.set(safeguards)
         record_create(item, actor=access.user, organization=org)
     return item

@@ -558,6 +558,8 @@ def plan_item(request: HttpRequest, item_id: int) -> HttpResponse:
     back = request.POST.get("next", "")
     if back.startswith("/o/"):
         return redirect(back)
+    if item.scenario_id is None:
+        return redirect("sra:plan", access.organization.slug, item.assessment_id)
     return redirect("sra:scenario", access.organization.slug, item.scenario_id)
 
 

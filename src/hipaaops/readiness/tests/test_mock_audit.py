@@ -388,3 +388,59 @@ def test_the_api(cast: Any, client_for: Any) -> None:
     bad = client.get(f"{base}/penalty-estimate", {"tier": 7})
     assert bad.status_code == 400 and bad.json()["error"]["fields"][0]["field"] == "tier"
     assert client_for(cast.outsider).get(f"{base}/audits/{audit_id}").status_code == 404
+
+
+def test_a_gap_lands_in_the_risk_plan_and_closes_with_it(
+    cast: Any, officer_access: Any, desk_audit: MockAudit
+) -> None:
+    from hipaaops.safeguards.services import ensure_register
+    from hipaaops.sra import services as sra_services
+    from hipaaops.sra.models import PlanItem
+
+    r = response(desk_audit, "S005")  # 164.308(a)(1)(ii)(B), risk management
+    services.update_response(officer_access, r, status="not_satisfied")
+    r.refresh_from_db()
+    # No risk assessment yet: the gap is tracked, but there is no plan to land in.
+    early = services.add_remediation(
+        officer_access, r, title="Early", owner=cast.officer.pk, due_on=today()
+    )
+    assert early.plan_item is None
+    ensure_register(cast.org, actor=cast.officer)
+    first = sra_services.create_assessment(
+        officer_access, title="SRA 2026", assessed_on=today(), scope="Whole practice"
+    )
+    item = services.add_remediation(
+        officer_access,
+        r,
+        title="Give every plan item an owner",
+        owner=cast.officer.pk,
+        due_on=today() + timedelta(days=10),
+    )
+    step = item.plan_item
+    assert step is not None and step.assessment == first and step.scenario is None
+    assert "S005" in step.source and desk_audit.title in step.source
+    assert step.owner == cast.officer and step.due_on == item.due_on
+    assert list(step.safeguards.values_list("citation", flat=True)) == ["164.308(a)(1)(ii)(B)"]
+    # A new assessment copied from the first carries the open gap over, like any open step.
+    second = sra_services.create_assessment(
+        officer_access,
+        title="SRA 2027",
+        assessed_on=today(),
+        scope="Whole practice",
+        copy_from=first,
+    )
+    carried = PlanItem.objects.get(assessment=second, scenario__isnull=True, ref=step.ref)
+    assert carried.source == step.source and carried.status == "open"
+    # Done in the mock audit: done in the plan, in both assessments, each change audited.
+    services.complete_remediation(officer_access, item)
+    assert set(
+        PlanItem.objects.filter(ref=step.ref, scenario__isnull=True).values_list(
+            "status", flat=True
+        )
+    ) == {"done"}
+    assert AuditEntry.objects.filter(object_type="sra.planitem", object_id=str(carried.pk)).exists()
+    # The plan page shows the gap with its source; the API reports the plan step.
+    client = Client()
+    client.force_login(cast.officer)
+    page = client.get(f"/o/{cast.org.slug}/sra/{first.pk}/plan/")
+    assert page.status_code == 200 and "inquiry S005" in page.content.decode()
